@@ -1,0 +1,47 @@
+// The guest's physical address space outside RAM: which device answers an address, the way
+// QEMU's virt board wires them. An address nobody answers, or an access of a width the device
+// does not accept, is a bus error that the caller turns into an access fault in the guest.
+
+import { CLINT_BASE, CLINT_SIZE, clintRead, clintWrite } from "./devices/clint";
+import { PLIC_BASE, PLIC_SIZE, plicRead, plicWrite } from "./devices/plic";
+import { TEST_BASE, TEST_SIZE, testWrite } from "./devices/sifive_test";
+import { UART_BASE, UART_SIZE, uartRead, uartWrite } from "./devices/uart16550";
+import { VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, virtioRead } from "./devices/virtio_mmio";
+
+/** Set when the last bus access hit nothing. */
+export let gBusError: bool = false;
+
+export function busRead(pa: u32, size: u32): u32 {
+  gBusError = false;
+  if (pa - UART_BASE < UART_SIZE) {
+    return uartRead(pa - UART_BASE) & (size == 1 ? 0xff : 0xffff_ffff);
+  }
+  if (pa - CLINT_BASE < CLINT_SIZE && size == 4) return clintRead(pa - CLINT_BASE);
+  if (pa - PLIC_BASE < PLIC_SIZE && size == 4) return plicRead(pa - PLIC_BASE);
+  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) return virtioRead(pa - VIRTIO_BASE);
+  if (pa - TEST_BASE < TEST_SIZE) return 0;
+  gBusError = true;
+  return 0;
+}
+
+export function busWrite(pa: u32, size: u32, v: u32): void {
+  gBusError = false;
+  if (pa - UART_BASE < UART_SIZE) {
+    uartWrite(pa - UART_BASE, v);
+    return;
+  }
+  if (pa - CLINT_BASE < CLINT_SIZE && size == 4) {
+    clintWrite(pa - CLINT_BASE, v);
+    return;
+  }
+  if (pa - PLIC_BASE < PLIC_SIZE && size == 4) {
+    plicWrite(pa - PLIC_BASE, v);
+    return;
+  }
+  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) return;
+  if (pa - TEST_BASE < TEST_SIZE) {
+    testWrite(pa - TEST_BASE, v);
+    return;
+  }
+  gBusError = true;
+}

@@ -1,0 +1,181 @@
+// Guests: their regions of memory, their control blocks, and the world switch.
+//
+// A guest's region = control block (BLOCK_SIZE bytes: saved hart, device state, console
+// buffers) followed by its RAM. The region is the only memory the guest can ever reach:
+// see mmu.ts for the argument.
+
+import { BLOCK_SIZE, GUEST_TABLE, HART_AREA, MAX_RAM, MIN_RAM, REGIONS_START, WASM_PAGE } from "./layout";
+import { HART_SAVED } from "./hart";
+import { forgetContext } from "./tlbcontext";
+
+export const MAX_GUESTS: i32 = 64;
+
+// Guest table entry (16 bytes): region base, region size, RAM size, in use.
+const E_BASE: u32 = 0;
+const E_SIZE: u32 = 4;
+const E_RAM: u32 = 8;
+const E_USED: u32 = 12;
+// Free holes left by destroyed guests, after the guest entries: (base, size) pairs.
+const HOLES: u32 = GUEST_TABLE + <u32>MAX_GUESTS * 16;
+const MAX_HOLES: u32 = 128;
+
+// Control block fields (offsets from the block base) that are not device state.
+export const B_RAM_HOST: u32 = 0x200;
+export const B_RAM_SIZE: u32 = 0x204;
+export const B_STATUS: u32 = 0x208; // STATUS_* below
+export const B_EXIT_CODE: u32 = 0x20c;
+export const B_DETERMINISTIC: u32 = 0x210;
+export const B_LAST_RUN: u32 = 0x214;
+export const B_TIME_BASE: u32 = 0x218; // f64: host tick at which mtime was 0 (real time)
+export const B_TIME_SKIP: u32 = 0x220; // u64: mtime - instret (deterministic time)
+
+export const STATUS_RUNNABLE: u32 = 0;
+export const STATUS_HALTED: u32 = 1;
+export const STATUS_RESET_REQUESTED: u32 = 2;
+
+/** Handle of the guest whose state is in the physical CPU, or -1. */
+export let gCurrent: i32 = -1;
+/** Its control block, RAM window and RAM size: what every access of the hot path needs. */
+export let gBlock: u32 = 0;
+export let gRamHost: u32 = 0;
+export let gRamSize: u32 = 0;
+
+let regionsTop: u32 = REGIONS_START;
+
+@inline function entry(h: i32): u32 {
+  return GUEST_TABLE + (<u32>h << 4);
+}
+
+export function isGuest(h: i32): bool {
+  return h >= 0 && h < MAX_GUESTS && load<u32>(entry(h) + E_USED) == 1;
+}
+
+export function blockOf(h: i32): u32 {
+  return load<u32>(entry(h) + E_BASE);
+}
+
+/** Makes h the guest in the physical CPU: save the previous one's hart, load h's. */
+export function switchTo(h: i32): void {
+  if (gCurrent == h) return;
+  if (gCurrent >= 0) memory.copy(gBlock, HART_AREA, HART_SAVED);
+  gCurrent = h;
+  gBlock = blockOf(h);
+  gRamHost = load<u32>(gBlock + B_RAM_HOST);
+  gRamSize = load<u32>(gBlock + B_RAM_SIZE);
+  memory.copy(HART_AREA, gBlock, HART_SAVED);
+  forgetContext();
+}
+
+function ensureMemory(end: u64): bool {
+  const have = <u64>memory.size() * WASM_PAGE;
+  if (end <= have) return true;
+  const pages = <i32>((end - have + WASM_PAGE - 1) / WASM_PAGE);
+  return memory.grow(pages) >= 0;
+}
+
+function takeHole(size: u32): u32 {
+  for (let i: u32 = 0; i < MAX_HOLES; i++) {
+    const p = HOLES + (i << 3);
+    const hs = load<u32>(p + 4);
+    if (hs >= size) {
+      const base = load<u32>(p);
+      if (hs == size) {
+        store<u32>(p, 0);
+        store<u32>(p + 4, 0);
+      } else {
+        store<u32>(p, base + size);
+        store<u32>(p + 4, hs - size);
+      }
+      return base;
+    }
+  }
+  return 0;
+}
+
+function giveHole(base: u32, size: u32): void {
+  // Merge with neighbours so that freed space can host a bigger guest later.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let i: u32 = 0; i < MAX_HOLES; i++) {
+      const p = HOLES + (i << 3);
+      const hb = load<u32>(p);
+      const hs = load<u32>(p + 4);
+      if (hs == 0) continue;
+      if (hb + hs == base || base + size == hb) {
+        if (hb < base) base = hb;
+        size += hs;
+        store<u32>(p, 0);
+        store<u32>(p + 4, 0);
+        changed = true;
+      }
+    }
+  }
+  if (base + size == regionsTop) {
+    regionsTop = base;
+    return;
+  }
+  for (let i: u32 = 0; i < MAX_HOLES; i++) {
+    const p = HOLES + (i << 3);
+    if (load<u32>(p + 4) == 0) {
+      store<u32>(p, base);
+      store<u32>(p + 4, size);
+      return;
+    }
+  }
+  // No slot left for the hole: the space is lost until the instance is recreated, but it is
+  // already zeroed and belongs to nobody, so isolation is unaffected.
+}
+
+export const CREATE_BAD_SIZE: i32 = -1;
+export const CREATE_NO_MEMORY: i32 = -2;
+export const CREATE_TOO_MANY: i32 = -3;
+
+export function createGuest(ramBytes: u32): i32 {
+  if (ramBytes < MIN_RAM || ramBytes > MAX_RAM || (ramBytes & 0xfff) != 0) return CREATE_BAD_SIZE;
+  let h: i32 = -1;
+  for (let i: i32 = 0; i < MAX_GUESTS; i++) {
+    if (load<u32>(entry(i) + E_USED) == 0) {
+      h = i;
+      break;
+    }
+  }
+  if (h < 0) return CREATE_TOO_MANY;
+  const size = (BLOCK_SIZE + ramBytes + WASM_PAGE - 1) & ~(WASM_PAGE - 1);
+  let base = takeHole(size);
+  if (base == 0) {
+    const end = <u64>regionsTop + size;
+    if (end > 0xffff_0000 || !ensureMemory(end)) return CREATE_NO_MEMORY;
+    base = regionsTop;
+    regionsTop += size;
+  }
+  const e = entry(h);
+  store<u32>(e + E_BASE, base);
+  store<u32>(e + E_SIZE, size);
+  store<u32>(e + E_RAM, ramBytes);
+  store<u32>(e + E_USED, 1);
+  // Regions are zero when handed out (fresh memory, or zeroed on destroy).
+  store<u32>(base + B_RAM_HOST, base + BLOCK_SIZE);
+  store<u32>(base + B_RAM_SIZE, ramBytes);
+  return h;
+}
+
+export function destroyGuest(h: i32): void {
+  if (gCurrent == h) gCurrent = -1;
+  const e = entry(h);
+  const base = load<u32>(e + E_BASE);
+  const size = load<u32>(e + E_SIZE);
+  memory.fill(base, 0, size);
+  store<u32>(e + E_USED, 0);
+  giveHole(base, size);
+}
+
+/** Bytes a new guest could still get: the largest hole, or what the memory can still grow by. */
+export function hostBytesAvailable(): f64 {
+  let best: f64 = 0xffff_0000 - <f64>regionsTop;
+  for (let i: u32 = 0; i < MAX_HOLES; i++) {
+    const hs = <f64>load<u32>(HOLES + (i << 3) + 4);
+    if (hs > best) best = hs;
+  }
+  return best - <f64>BLOCK_SIZE;
+}

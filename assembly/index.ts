@@ -1,0 +1,153 @@
+// The core's exported ABI: see ABI.md. Every export names its guest by handle and switches it
+// into the physical CPU first (guests.ts), so the rest of the core only ever sees "the guest".
+
+import { RAM_BASE } from "./layout";
+import {
+  B_DETERMINISTIC, B_EXIT_CODE, B_LAST_RUN, B_RAM_HOST, B_RAM_SIZE, B_STATUS, B_TIME_BASE, B_TIME_SKIP,
+  STATUS_RUNNABLE, createGuest, destroyGuest, gBlock, hostBytesAvailable, isGuest, switchTo,
+} from "./guests";
+import { HART_SAVED, H_PC, H_PRIV, PRIV_M } from "./hart";
+import { forgetContext } from "./tlbcontext";
+import { hostTicks, instretNow, mtimeNow } from "./counters";
+import { uartHostOutClear, uartHostOutLen, uartHostOutPtr, uartHostPush, uartReset } from "./devices/uart16550";
+import { clintReset, mtimecmp } from "./devices/clint";
+import { irqUpdate, plicReset } from "./devices/plic";
+import { runGuest, timerCanWake } from "./run";
+
+export function guestCreate(ramBytes: u32): i32 {
+  const h = createGuest(ramBytes);
+  if (h >= 0) guestReset(h);
+  return h;
+}
+
+export function guestDestroy(h: i32): void {
+  if (isGuest(h)) destroyGuest(h);
+}
+
+export function hostFreeBytes(): f64 {
+  return hostBytesAvailable();
+}
+
+/** Power-on reset of the CPU and devices; RAM and the console buffers are kept. */
+export function guestReset(h: i32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  memory.fill(0, 0, HART_SAVED);
+  store<u32>(H_PC, RAM_BASE);
+  store<u32>(H_PRIV, PRIV_M);
+  store<u32>(gBlock + B_STATUS, STATUS_RUNNABLE);
+  store<u32>(gBlock + B_EXIT_CODE, 0);
+  store<f64>(gBlock + B_TIME_BASE, hostTicks());
+  store<u64>(gBlock + B_TIME_SKIP, 0);
+  uartReset();
+  clintReset();
+  plicReset();
+  irqUpdate();
+  forgetContext();
+}
+
+export function guestRamHost(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_RAM_HOST) : 0;
+}
+
+export function guestRamSize(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_RAM_SIZE) : 0;
+}
+
+function blockOrZero(h: i32): u32 {
+  switchTo(h);
+  return gBlock;
+}
+
+export function guestRun(h: i32, budget: u32): u32 {
+  if (!isGuest(h)) return 2;
+  switchTo(h);
+  return runGuest(budget);
+}
+
+export function guestLastRunCount(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_LAST_RUN) : 0;
+}
+
+export function guestInstret(h: i32): f64 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return <f64>instretNow();
+}
+
+export function guestExitCode(h: i32): i32 {
+  return isGuest(h) ? load<i32>(blockOrZero(h) + B_EXIT_CODE) : 0;
+}
+
+export function guestNextDeadline(h: i32): f64 {
+  if (!isGuest(h)) return Infinity;
+  switchTo(h);
+  if (!timerCanWake()) return Infinity;
+  if (load<u32>(gBlock + B_DETERMINISTIC) != 0) return 0; // its clock jumps; no need to wait
+  return load<f64>(gBlock + B_TIME_BASE) + <f64>mtimecmp();
+}
+
+export function guestSetDeterministic(h: i32, on: u32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  const now = mtimeNow();
+  store<u32>(gBlock + B_DETERMINISTIC, on != 0 ? 1 : 0);
+  // Keep the clock continuous across the switch.
+  if (on != 0) store<u64>(gBlock + B_TIME_SKIP, now - instretNow());
+  else store<f64>(gBlock + B_TIME_BASE, hostTicks() - <f64>now);
+}
+
+export function guestConsoleOutPtr(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return uartHostOutPtr();
+}
+
+export function guestConsoleOutLen(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return uartHostOutLen();
+}
+
+export function guestConsoleOutClear(h: i32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  uartHostOutClear();
+}
+
+export function guestConsoleInPush(h: i32, byte: u32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return uartHostPush(byte & 0xff) ? 1 : 0;
+}
+
+export function guestPc(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return load<u32>(H_PC);
+}
+
+export function guestPriv(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return load<u32>(H_PRIV);
+}
+
+export function guestReg(h: i32, n: u32): u32 {
+  if (!isGuest(h) || n >= 32) return 0;
+  switchTo(h);
+  return n == 0 ? 0 : load<u32>(n << 2);
+}
+
+export function guestSetReg(h: i32, n: u32, v: u32): void {
+  if (!isGuest(h) || n == 0 || n >= 32) return;
+  switchTo(h);
+  store<u32>(n << 2, v);
+}
+
+export function guestSetPc(h: i32, pc: u32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  store<u32>(H_PC, pc & ~1);
+}
+

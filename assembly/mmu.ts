@@ -1,0 +1,256 @@
+// Guest-virtual -> guest-physical -> host: Sv32 translation, the software TLBs, and every slow
+// path of a load, store or fetch.
+//
+// Why no guest can reach memory outside its own region (the isolation argument):
+//  1. A host address for a guest access is only ever formed here, as gRamHost + off, where
+//     off = pa - RAM_BASE has been checked, unsigned, to be < gRamSize (an address below RAM
+//     wraps around to a huge offset and fails the same check).
+//  2. gRamHost and gRamSize come from the guest table when the guest is switched in
+//     (guests.ts), never from anything the guest can write; RAM sizes are multiples of 4 KiB.
+//  3. The TLBs cache whole pages that passed check 1. Their tags are page-aligned, so only an
+//     access that lies inside that one page can hit: a misaligned access or one that would
+//     cross a page misses and comes back here, byte by byte. Fetch does the same: a 32-bit
+//     instruction in the last two bytes of a page is fetched in two halves.
+//  4. The TLBs are flushed on every world switch, so one guest never sees another's entries.
+//  5. Page-table walks read and update PTEs through check 1 as well.
+//  6. Anything that is not RAM goes to the bus (bus.ts), which only reaches this guest's own
+//     device state at fixed offsets in its control block; an address no device claims becomes
+//     an access fault raised inside the guest.
+
+import { RAM_BASE } from "./layout";
+import { gRamHost, gRamSize } from "./guests";
+import {
+  H_MSTATUS, H_PRIV, H_SATP, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM,
+  PRIV_M, PRIV_S, PRIV_U, TLB_EXEC, TLB_READ, TLB_WRITE,
+  EXC_INST_ACCESS, EXC_INST_PAGE, EXC_LOAD_ACCESS, EXC_LOAD_MISALIGNED, EXC_LOAD_PAGE,
+  EXC_STORE_ACCESS, EXC_STORE_MISALIGNED, EXC_STORE_PAGE,
+} from "./hart";
+import { busRead, busWrite, gBusError } from "./bus";
+
+/** Exception raised by the last slow-path access, or -1. */
+export let gExc: i32 = -1;
+export let gTval: u32 = 0;
+
+export function raise(cause: u32, tval: u32): void {
+  gExc = <i32>cause;
+  gTval = tval;
+}
+
+export function clearExc(): void {
+  gExc = -1;
+}
+
+export const ACC_READ: u32 = 0;
+export const ACC_WRITE: u32 = 1;
+export const ACC_EXEC: u32 = 2;
+
+const PTE_V: u32 = 1;
+const PTE_R: u32 = 2;
+const PTE_W: u32 = 4;
+const PTE_X: u32 = 8;
+const PTE_U: u32 = 16;
+const PTE_A: u32 = 64;
+const PTE_D: u32 = 128;
+
+@inline function pageFault(acc: u32, va: u32): void {
+  raise(acc == ACC_EXEC ? EXC_INST_PAGE : acc == ACC_WRITE ? EXC_STORE_PAGE : EXC_LOAD_PAGE, va);
+}
+
+@inline function accessFault(acc: u32, va: u32): void {
+  raise(acc == ACC_EXEC ? EXC_INST_ACCESS : acc == ACC_WRITE ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, va);
+}
+
+/** The privilege loads and stores are checked with: MPRV lets M-mode borrow MPP's. */
+export function dataPriv(): u32 {
+  const priv = load<u32>(H_PRIV);
+  const ms = load<u32>(H_MSTATUS);
+  if (priv == PRIV_M && (ms & MSTATUS_MPRV) != 0) return (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+  return priv;
+}
+
+/** Guest-virtual to guest-physical. Physical addresses above 4 GiB (Sv32 allows 34 bits) fault. */
+export function translate(va: u32, acc: u32): u32 {
+  const priv = acc == ACC_EXEC ? load<u32>(H_PRIV) : dataPriv();
+  const satp = load<u32>(H_SATP);
+  if (priv == PRIV_M || (satp >>> 31) == 0) return va;
+
+  let ppn = satp & 0x3f_ffff;
+  let level: i32 = 1;
+  let pte: u32 = 0;
+  let pteHost: u32 = 0;
+  while (true) {
+    if (ppn >= 0x10_0000) {
+      accessFault(acc, va);
+      return 0;
+    }
+    const vpn = (va >>> (12 + 10 * level)) & 0x3ff;
+    const off = (ppn << 12) + (vpn << 2) - RAM_BASE;
+    if (off >= gRamSize) {
+      accessFault(acc, va);
+      return 0;
+    }
+    pteHost = gRamHost + off;
+    pte = load<u32>(pteHost);
+    if ((pte & PTE_V) == 0 || ((pte & PTE_R) == 0 && (pte & PTE_W) != 0)) {
+      pageFault(acc, va);
+      return 0;
+    }
+    if ((pte & (PTE_R | PTE_X)) != 0) break;
+    if (level == 0) {
+      pageFault(acc, va);
+      return 0;
+    }
+    ppn = pte >>> 10;
+    level--;
+  }
+
+  // A leaf: check privilege and permissions.
+  if (pte & PTE_U) {
+    if (priv == PRIV_S && (acc == ACC_EXEC || (load<u32>(H_MSTATUS) & MSTATUS_SUM) == 0)) {
+      pageFault(acc, va);
+      return 0;
+    }
+  } else if (priv == PRIV_U) {
+    pageFault(acc, va);
+    return 0;
+  }
+  let ok: bool;
+  if (acc == ACC_EXEC) ok = (pte & PTE_X) != 0;
+  else if (acc == ACC_WRITE) ok = (pte & PTE_W) != 0;
+  else ok = (pte & PTE_R) != 0 || ((pte & PTE_X) != 0 && (load<u32>(H_MSTATUS) & MSTATUS_MXR) != 0);
+  if (!ok) {
+    pageFault(acc, va);
+    return 0;
+  }
+  let leafPpn = pte >>> 10;
+  if (level == 1) {
+    if ((leafPpn & 0x3ff) != 0) {
+      pageFault(acc, va); // misaligned superpage
+      return 0;
+    }
+    leafPpn |= (va >>> 12) & 0x3ff;
+  }
+  if (leafPpn >= 0x10_0000) {
+    accessFault(acc, va);
+    return 0;
+  }
+  // Hardware A/D update, as QEMU does.
+  const want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
+  if ((pte & want) != want) store<u32>(pteHost, pte | want);
+  return (leafPpn << 12) | (va & 0xfff);
+}
+
+/** Caches the page of va -> pa (a RAM page, already checked) in a TLB. Returns the addend. */
+@inline function fill(tlb: u32, va: u32, pa: u32): u32 {
+  const page = va & 0xffff_f000;
+  const add = gRamHost + ((pa & 0xffff_f000) - RAM_BASE) - page;
+  const e = tlb + (((va >>> 12) & 0xff) << 3);
+  store<u32>(e, page);
+  store<u32>(e + 4, add);
+  return add;
+}
+
+/** Host address of a RAM byte at pa, or 0 when pa is not RAM. */
+@inline function ramHost(pa: u32): u32 {
+  const off = pa - RAM_BASE;
+  return off < gRamSize ? gRamHost + off : 0;
+}
+
+// ---- loads ----
+
+export function loadSlow(va: u32, size: u32): u32 {
+  if ((va & (size - 1)) != 0) {
+    // Misaligned accesses complete, as on QEMU's virt, one byte at a time.
+    let v: u32 = 0;
+    for (let i: u32 = 0; i < size; i++) {
+      const b = loadSlow(va + i, 1);
+      if (gExc >= 0) return 0;
+      v |= b << (i << 3);
+    }
+    return v;
+  }
+  const pa = translate(va, ACC_READ);
+  if (gExc >= 0) return 0;
+  const h = ramHost(pa);
+  if (h != 0) {
+    fill(TLB_READ, va, pa);
+    if (size == 4) return load<u32>(h);
+    if (size == 2) return <u32>load<u16>(h);
+    return <u32>load<u8>(h);
+  }
+  const v = busRead(pa, size);
+  if (gBusError) raise(EXC_LOAD_ACCESS, va);
+  return v;
+}
+
+// ---- stores ----
+
+function storeAligned(va: u32, size: u32, v: u32): void {
+  const pa = translate(va, ACC_WRITE);
+  if (gExc >= 0) return;
+  const h = ramHost(pa);
+  if (h != 0) {
+    fill(TLB_WRITE, va, pa);
+    if (size == 4) store<u32>(h, v);
+    else if (size == 2) store<u16>(h, <u16>v);
+    else store<u8>(h, <u8>v);
+    return;
+  }
+  busWrite(pa, size, v);
+  if (gBusError) raise(EXC_STORE_ACCESS, va);
+}
+
+export function storeSlow(va: u32, size: u32, v: u32): void {
+  if ((va & (size - 1)) != 0) {
+    // Check every byte first so that a fault leaves memory untouched.
+    for (let i: u32 = 0; i < size; i++) {
+      const pa = translate(va + i, ACC_WRITE);
+      if (gExc >= 0) return;
+      if (ramHost(pa) == 0) {
+        raise(EXC_STORE_ACCESS, va + i);
+        return;
+      }
+    }
+    for (let i: u32 = 0; i < size; i++) storeAligned(va + i, 1, v >>> (i << 3));
+    return;
+  }
+  storeAligned(va, size, v);
+}
+
+// ---- atomics: RAM only, naturally aligned ----
+
+/** Host address for an LR (acc = ACC_READ) or an AMO/SC (ACC_WRITE), or 0 with gExc set. */
+export function atomicHost(va: u32, acc: u32): u32 {
+  if ((va & 3) != 0) {
+    raise(acc == ACC_READ ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
+    return 0;
+  }
+  const pa = translate(va, acc);
+  if (gExc >= 0) return 0;
+  const h = ramHost(pa);
+  if (h == 0) raise(acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
+  return h;
+}
+
+// ---- instruction fetch ----
+
+/** Addend that maps the page of pc to the host, or 0 with gExc set. */
+export function fetchAddend(pc: u32): u32 {
+  const e = TLB_EXEC + (((pc >>> 12) & 0xff) << 3);
+  if (load<u32>(e) == (pc & 0xffff_f000)) return load<u32>(e + 4);
+  const pa = translate(pc, ACC_EXEC);
+  if (gExc >= 0) return 0;
+  if (ramHost(pa) == 0) {
+    raise(EXC_INST_ACCESS, pc);
+    return 0;
+  }
+  return fill(TLB_EXEC, pc, pa);
+}
+
+/** The upper half of a 32-bit instruction whose lower half ends a page. */
+export function fetchUpperHalf(va: u32): u32 {
+  const add = fetchAddend(va);
+  if (gExc >= 0) return 0;
+  return <u32>load<u16>(va + add);
+}
+

@@ -1,0 +1,78 @@
+// Running one guest for a budget of instructions: chunks of the hot loop, with the clock,
+// pending interrupts and WFI handled between chunks.
+
+import { H_INSTRET, H_MIE, H_PC, H_WFI, MIP_MTIP } from "./hart";
+import { B_DETERMINISTIC, B_LAST_RUN, B_STATUS, B_TIME_SKIP, STATUS_HALTED, STATUS_RESET_REQUESTED, gBlock } from "./guests";
+import { clintUpdate, mtimecmp, timerArmed } from "./devices/clint";
+import { interruptToTake, takeTrap, wakeUpPending } from "./trap";
+import { runChunk } from "./interpreter";
+import { mtimeNow, setChunk } from "./counters";
+import { clearStop, gStop, STOP_BUDGET, STOP_HALTED, STOP_NONE, STOP_RESET, STOP_WFI } from "./stop";
+
+/**
+ * Longest run between two looks at the clock and the interrupt lines: short enough that a timer
+ * interrupt is late by at most tens of microseconds, long enough that the look costs nothing.
+ */
+const CHUNK: u32 = 4096;
+
+function deterministic(): bool {
+  return load<u32>(gBlock + B_DETERMINISTIC) != 0;
+}
+
+/** Whether the guest's timer can wake it: armed, and enabled in mie. */
+export function timerCanWake(): bool {
+  return timerArmed() && (load<u32>(H_MIE) & MIP_MTIP) != 0;
+}
+
+/** Runs the switched-in guest for up to budget instructions and says why it stopped. */
+export function runGuest(budget: u32): u32 {
+  const status = load<u32>(gBlock + B_STATUS);
+  store<u32>(gBlock + B_LAST_RUN, 0);
+  if (status == STATUS_HALTED) return STOP_HALTED;
+  if (status == STATUS_RESET_REQUESTED) return STOP_RESET;
+  clearStop();
+  let left = budget;
+  let done: u32 = 0;
+  let reason = STOP_BUDGET;
+  while (left > 0) {
+    clintUpdate();
+    if (load<u32>(H_WFI) != 0) {
+      if (!wakeUpPending()) {
+        if (deterministic() && timerCanWake()) {
+          // Idle time costs nothing in deterministic mode: jump the clock to the deadline.
+          const now = mtimeNow();
+          const due = mtimecmp();
+          if (due > now) store<u64>(gBlock + B_TIME_SKIP, load<u64>(gBlock + B_TIME_SKIP) + (due - now));
+          clintUpdate();
+        } else {
+          reason = STOP_WFI;
+          break;
+        }
+      }
+      store<u32>(H_WFI, 0);
+    }
+    const irq = interruptToTake();
+    if (irq != 0) takeTrap(irq, 0, load<u32>(H_PC));
+    let chunk = left < CHUNK ? left : CHUNK;
+    if (deterministic() && timerArmed()) {
+      // End the chunk exactly when the timer fires, so the interrupt lands on the same
+      // instruction in every run.
+      const now = mtimeNow();
+      const due = mtimecmp();
+      if (due > now && due - now < <u64>chunk) chunk = <u32>(due - now);
+    }
+    setChunk(chunk);
+    const rest = runChunk(chunk);
+    const ran = chunk - rest;
+    store<u64>(H_INSTRET, load<u64>(H_INSTRET) + ran);
+    setChunk(0);
+    left -= ran;
+    done += ran;
+    if (gStop != STOP_NONE) {
+      reason = gStop;
+      break;
+    }
+  }
+  store<u32>(gBlock + B_LAST_RUN, done);
+  return reason;
+}

@@ -1,0 +1,101 @@
+// Traps: taking an exception or interrupt (with delegation to S-mode), returning with
+// MRET/SRET, and choosing which pending interrupt to take (privileged spec 1.12, 3.1.9).
+
+import {
+  H_MCAUSE, H_MEDELEG, H_MEPC, H_MIDELEG, H_MIE, H_MIP, H_MIP_HW, H_MSTATUS, H_MTVAL, H_MTVEC, H_PC, H_PRIV,
+  H_SCAUSE, H_SEPC, H_STVAL, H_STVEC, H_WFI, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
+  MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_SIE, MSTATUS_SPIE,
+  MSTATUS_SPP, PRIV_M, PRIV_S, PRIV_U,
+} from "./hart";
+import { contextChanged } from "./tlbcontext";
+
+export function mipValue(): u32 {
+  return load<u32>(H_MIP) | load<u32>(H_MIP_HW);
+}
+
+function vectorTarget(tvec: u32, cause: u32): u32 {
+  const base = tvec & ~3;
+  if ((tvec & 3) == 1 && (cause >>> 31) != 0) return base + ((cause & 0x1f) << 2);
+  return base;
+}
+
+/** Enters the trap handler for cause (bit 31 set for interrupts); epc is the trapping PC. */
+export function takeTrap(cause: u32, tval: u32, epc: u32): void {
+  const priv = load<u32>(H_PRIV);
+  const isInt = (cause >>> 31) != 0;
+  const code = cause & 0x1f;
+  const deleg = load<u32>(isInt ? H_MIDELEG : H_MEDELEG);
+  let ms = load<u32>(H_MSTATUS);
+  if (priv <= PRIV_S && ((deleg >> code) & 1) != 0) {
+    store<u32>(H_SCAUSE, cause);
+    store<u32>(H_SEPC, epc);
+    store<u32>(H_STVAL, tval);
+    ms = (ms & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP)) | ((ms & MSTATUS_SIE) << 4) | (priv << 8);
+    store<u32>(H_MSTATUS, ms);
+    store<u32>(H_PRIV, PRIV_S);
+    store<u32>(H_PC, vectorTarget(load<u32>(H_STVEC), cause));
+  } else {
+    store<u32>(H_MCAUSE, cause);
+    store<u32>(H_MEPC, epc);
+    store<u32>(H_MTVAL, tval);
+    ms = (ms & ~(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MIE) << 4) | (priv << MSTATUS_MPP_SHIFT);
+    store<u32>(H_MSTATUS, ms);
+    store<u32>(H_PRIV, PRIV_M);
+    store<u32>(H_PC, vectorTarget(load<u32>(H_MTVEC), cause));
+  }
+  store<u32>(H_WFI, 0);
+  contextChanged();
+}
+
+export function mret(): void {
+  let ms = load<u32>(H_MSTATUS);
+  const to = (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+  ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MPIE) >> 4) | MSTATUS_MPIE;
+  if (to != PRIV_M) ms &= ~MSTATUS_MPRV;
+  store<u32>(H_MSTATUS, ms);
+  store<u32>(H_PRIV, to);
+  store<u32>(H_PC, load<u32>(H_MEPC));
+  contextChanged();
+}
+
+export function sret(): void {
+  let ms = load<u32>(H_MSTATUS);
+  const to = (ms & MSTATUS_SPP) != 0 ? PRIV_S : PRIV_U;
+  ms = (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) | ((ms & MSTATUS_SPIE) >> 4) | MSTATUS_SPIE;
+  store<u32>(H_MSTATUS, ms);
+  store<u32>(H_PRIV, to);
+  store<u32>(H_PC, load<u32>(H_SEPC));
+  contextChanged();
+}
+
+// Highest priority first: MEI, MSI, MTI, SEI, SSI, STI.
+@inline function pick(bits: u32): u32 {
+  if (bits & (1 << IRQ_MEI)) return IRQ_MEI;
+  if (bits & (1 << IRQ_MSI)) return IRQ_MSI;
+  if (bits & (1 << IRQ_MTI)) return IRQ_MTI;
+  if (bits & (1 << IRQ_SEI)) return IRQ_SEI;
+  if (bits & (1 << IRQ_SSI)) return IRQ_SSI;
+  return IRQ_STI;
+}
+
+/** The interrupt the hart takes now, as a cause (bit 31 set), or 0 for none. */
+export function interruptToTake(): u32 {
+  const pending = mipValue() & load<u32>(H_MIE);
+  if (pending == 0) return 0;
+  const priv = load<u32>(H_PRIV);
+  const ms = load<u32>(H_MSTATUS);
+  const mideleg = load<u32>(H_MIDELEG);
+  const mEnabled = priv < PRIV_M || (ms & MSTATUS_MIE) != 0;
+  const sEnabled = priv < PRIV_S || (priv == PRIV_S && (ms & MSTATUS_SIE) != 0);
+  const mBits = mEnabled ? pending & ~mideleg : 0;
+  if (mBits != 0) return 0x8000_0000 | pick(mBits);
+  const sBits = sEnabled ? pending & mideleg : 0;
+  if (sBits != 0) return 0x8000_0000 | pick(sBits);
+  return 0;
+}
+
+/** Whether WFI should stop waiting: any interrupt pending and enabled in mie, whatever mstatus says. */
+export function wakeUpPending(): bool {
+  return (mipValue() & load<u32>(H_MIE)) != 0;
+}
+
