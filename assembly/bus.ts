@@ -8,18 +8,37 @@ import { TEST_BASE, TEST_SIZE, testWrite } from "./devices/sifive_test";
 import { UART_BASE, UART_SIZE, uartRead, uartWrite } from "./devices/uart16550";
 import { VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, virtioRead } from "./devices/virtio_mmio";
 
+import {
+  countExit, EXIT_MMIO_CLINT_R, EXIT_MMIO_CLINT_W, EXIT_MMIO_PLIC_R, EXIT_MMIO_PLIC_W, EXIT_MMIO_TEST_R,
+  EXIT_MMIO_TEST_W, EXIT_MMIO_UART_R, EXIT_MMIO_UART_W, EXIT_MMIO_UNMAPPED, EXIT_MMIO_VIRTIO_R, EXIT_MMIO_VIRTIO_W,
+} from "./exits";
+
 /** Set when the last bus access hit nothing. */
 export let gBusError: bool = false;
 
 export function busRead(pa: u32, size: u32): u32 {
   gBusError = false;
   if (pa - UART_BASE < UART_SIZE) {
-    return uartRead(pa - UART_BASE) & (size == 1 ? 0xff : 0xffff_ffff);
+    countExit(EXIT_MMIO_UART_R);
+    return uartRead(pa - UART_BASE);
   }
-  if (pa - CLINT_BASE < CLINT_SIZE && size == 4) return clintRead(pa - CLINT_BASE);
-  if (pa - PLIC_BASE < PLIC_SIZE && size == 4) return plicRead(pa - PLIC_BASE);
-  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) return virtioRead(pa - VIRTIO_BASE);
-  if (pa - TEST_BASE < TEST_SIZE) return 0;
+  if (pa - CLINT_BASE < CLINT_SIZE && size == 4) {
+    countExit(EXIT_MMIO_CLINT_R);
+    return clintRead(pa - CLINT_BASE);
+  }
+  if (pa - PLIC_BASE < PLIC_SIZE && size == 4) {
+    countExit(EXIT_MMIO_PLIC_R);
+    return plicRead(pa - PLIC_BASE);
+  }
+  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) {
+    countExit(EXIT_MMIO_VIRTIO_R);
+    return virtioRead(pa - VIRTIO_BASE);
+  }
+  if (pa - TEST_BASE < TEST_SIZE) {
+    countExit(EXIT_MMIO_TEST_R);
+    return 0;
+  }
+  countExit(EXIT_MMIO_UNMAPPED);
   gBusError = true;
   return 0;
 }
@@ -27,21 +46,29 @@ export function busRead(pa: u32, size: u32): u32 {
 export function busWrite(pa: u32, size: u32, v: u32): void {
   gBusError = false;
   if (pa - UART_BASE < UART_SIZE) {
+    countExit(EXIT_MMIO_UART_W);
     uartWrite(pa - UART_BASE, v);
     return;
   }
   if (pa - CLINT_BASE < CLINT_SIZE && size == 4) {
+    countExit(EXIT_MMIO_CLINT_W);
     clintWrite(pa - CLINT_BASE, v);
     return;
   }
   if (pa - PLIC_BASE < PLIC_SIZE && size == 4) {
+    countExit(EXIT_MMIO_PLIC_W);
     plicWrite(pa - PLIC_BASE, v);
     return;
   }
-  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) return;
+  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) {
+    countExit(EXIT_MMIO_VIRTIO_W);
+    return;
+  }
   if (pa - TEST_BASE < TEST_SIZE) {
+    countExit(EXIT_MMIO_TEST_W);
     testWrite(pa - TEST_BASE, v);
     return;
   }
+  countExit(EXIT_MMIO_UNMAPPED);
   gBusError = true;
 }

@@ -13,6 +13,9 @@ import { instretNow, setInstret, mtimeNow } from "./counters";
 import { mipValue } from "./trap";
 import { raise } from "./mmu";
 import { contextChanged } from "./tlbcontext";
+import {
+  countExit, EXIT_CSR_COUNTERS, EXIT_CSR_MACHINE, EXIT_CSR_OTHER, EXIT_CSR_PMP, EXIT_CSR_SATP, EXIT_CSR_SUPERVISOR,
+} from "./exits";
 
 /** RV32 (MXL = 1), extensions A, C, I, M, S, U. */
 export const MISA: u32 = 0x4000_0000 | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
@@ -184,6 +187,15 @@ function csrWrite(csr: u32, v: u32, priv: u32): bool {
   return false;
 }
 
+function csrGroup(csr: u32): u32 {
+  if ((csr >= 0xc00 && csr <= 0xc9f) || (csr >= 0xb00 && csr <= 0xb9f) || (csr >= 0x320 && csr <= 0x33f)) return EXIT_CSR_COUNTERS;
+  if (csr == 0x180) return EXIT_CSR_SATP;
+  if (csr >= 0x3a0 && csr <= 0x3ef) return EXIT_CSR_PMP;
+  if ((csr & 0x300) == 0x100) return EXIT_CSR_SUPERVISOR;
+  if ((csr & 0x300) == 0x300) return EXIT_CSR_MACHINE;
+  return EXIT_CSR_OTHER;
+}
+
 /**
  * Executes CSRRW/CSRRS/CSRRC and their immediate forms. Raises an illegal-instruction
  * exception (via mmu.raise) on a CSR that is absent, too privileged or read-only.
@@ -207,6 +219,7 @@ export function csrInstruction(inst: u32): bool {
     const nv = op == 1 ? src : op == 2 ? old | src : old & ~src;
     recheck = csrWrite(csr, nv, priv);
   }
+  countExit(csrGroup(csr));
   if (illegal) {
     raise(EXC_ILLEGAL, inst);
     return false;

@@ -10,9 +10,15 @@ import { HART_SAVED, H_PC, H_PRIV, PRIV_M } from "./hart";
 import { forgetContext } from "./tlbcontext";
 import { hostTicks, instretNow, mtimeNow } from "./counters";
 import { uartHostOutClear, uartHostOutLen, uartHostOutPtr, uartHostPush, uartReset } from "./devices/uart16550";
-import { clintReset, mtimecmp } from "./devices/clint";
+import { clintReset } from "./devices/clint";
 import { irqUpdate, plicReset } from "./devices/plic";
-import { runGuest, timerCanWake } from "./run";
+import { nextWake, runGuest } from "./run";
+import { B_KERNEL_MODE, sbiReset } from "./sbi";
+import { EXITS, EXIT_COUNT } from "./exits";
+import {
+  H_MCOUNTEREN, H_MEDELEG, H_MIDELEG, MIP_SEIP, MIP_SSIP, MIP_STIP, PRIV_S,
+  EXC_ECALL_M, EXC_ECALL_S,
+} from "./hart";
 
 export function guestCreate(ramBytes: u32): i32 {
   const h = createGuest(ramBytes);
@@ -39,8 +45,10 @@ export function guestReset(h: i32): void {
   store<u32>(gBlock + B_EXIT_CODE, 0);
   store<f64>(gBlock + B_TIME_BASE, hostTicks());
   store<u64>(gBlock + B_TIME_SKIP, 0);
+  store<u32>(gBlock + B_KERNEL_MODE, 0);
   uartReset();
   clintReset();
+  sbiReset();
   plicReset();
   irqUpdate();
   forgetContext();
@@ -82,9 +90,10 @@ export function guestExitCode(h: i32): i32 {
 export function guestNextDeadline(h: i32): f64 {
   if (!isGuest(h)) return Infinity;
   switchTo(h);
-  if (!timerCanWake()) return Infinity;
+  const due = nextWake();
+  if (due == 0xffff_ffff_ffff_ffff) return Infinity;
   if (load<u32>(gBlock + B_DETERMINISTIC) != 0) return 0; // its clock jumps; no need to wait
-  return load<f64>(gBlock + B_TIME_BASE) + <f64>mtimecmp();
+  return load<f64>(gBlock + B_TIME_BASE) + <f64>due;
 }
 
 export function guestSetDeterministic(h: i32, on: u32): void {
@@ -151,3 +160,34 @@ export function guestSetPc(h: i32, pc: u32): void {
   store<u32>(H_PC, pc & ~1);
 }
 
+
+/**
+ * Kernel boot, after guestReset and loading the image: the hypervisor acts as the M-mode
+ * firmware (like OpenSBI fw_jump). The hart enters S-mode at entry with a0 = hart id and
+ * a1 = the device tree; every exception but an ECALL to the firmware is delegated to S-mode,
+ * and so are the supervisor interrupts.
+ */
+export function guestBootKernel(h: i32, entry: u32, dtb: u32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  store<u32>(gBlock + B_KERNEL_MODE, 1);
+  store<u32>(H_MEDELEG, 0xffff & ~((1 << EXC_ECALL_S) | (1 << EXC_ECALL_M) | (1 << 10) | (1 << 14)));
+  store<u32>(H_MIDELEG, MIP_SSIP | MIP_STIP | MIP_SEIP);
+  store<u32>(H_MCOUNTEREN, 7); // cycle, time, instret readable from S and U
+  store<u32>(H_PRIV, PRIV_S);
+  store<u32>(H_PC, entry & ~1);
+  store<u32>(10 << 2, 0);
+  store<u32>(11 << 2, dtb);
+  forgetContext();
+}
+
+/** Byte offset of the guest's VM-exit counters: EXIT_COUNT u64 values (see exits.ts). */
+export function guestExitsPtr(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return gBlock + EXITS;
+}
+
+export function guestExitsCount(): u32 {
+  return EXIT_COUNT;
+}

@@ -16,6 +16,8 @@ import { csrInstruction } from "./csr";
 import { mret, sret, takeTrap, wakeUpPending } from "./trap";
 import { forgetContext } from "./tlbcontext";
 import { gStop, STOP_NONE } from "./stop";
+import { gSbiRetry, kernelMode, sbiCall } from "./sbi";
+import { countExit, EXIT_MRET, EXIT_SFENCE_VMA, EXIT_SRET, EXIT_WFI } from "./exits";
 
 /** Takes the pending exception (gExc) for the instruction at pc; returns the handler's PC. */
 function trapAt(pc: u32, left: u32): u32 {
@@ -329,6 +331,13 @@ export function runChunk(n: u32): u32 {
         if (f3 == 0) {
           const priv = load<u32>(H_PRIV);
           if (inst == 0x0000_0073) { // ECALL
+            if (priv == PRIV_S && kernelMode()) {
+              // A hypercall: the hypervisor is this guest's firmware.
+              sbiCall();
+              if (!gSbiRetry) pc += 4;
+              if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
+              break;
+            }
             raise(EXC_ECALL_U + priv, 0);
             pc = trapAt(pc, k);
           } else if (inst == 0x0010_0073) { // EBREAK
@@ -336,6 +345,7 @@ export function runChunk(n: u32): u32 {
             pc = trapAt(pc, k);
           } else if (inst == 0x3020_0073) { // MRET
             if (priv != PRIV_M) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+            countExit(EXIT_MRET);
             mret();
             pc = load<u32>(H_PC);
             rest = k - 1;
@@ -346,6 +356,7 @@ export function runChunk(n: u32): u32 {
               fetchPage = 1;
               break;
             }
+            countExit(EXIT_SRET);
             sret();
             pc = load<u32>(H_PC);
             rest = k - 1;
@@ -356,6 +367,7 @@ export function runChunk(n: u32): u32 {
               fetchPage = 1;
               break;
             }
+            countExit(EXIT_WFI);
             pc += 4;
             if (!wakeUpPending()) {
               store<u32>(H_WFI, 1);
@@ -368,6 +380,7 @@ export function runChunk(n: u32): u32 {
               fetchPage = 1;
               break;
             }
+            countExit(EXIT_SFENCE_VMA);
             forgetContext();
             pc += 4;
           } else {

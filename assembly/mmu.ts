@@ -26,6 +26,7 @@ import {
   EXC_STORE_ACCESS, EXC_STORE_MISALIGNED, EXC_STORE_PAGE,
 } from "./hart";
 import { busRead, busWrite, gBusError } from "./bus";
+import { countExit, EXIT_TLB_REFILL } from "./exits";
 
 /** Exception raised by the last slow-path access, or -1. */
 export let gExc: i32 = -1;
@@ -142,6 +143,7 @@ export function translate(va: u32, acc: u32): u32 {
 
 /** Caches the page of va -> pa (a RAM page, already checked) in a TLB. Returns the addend. */
 @inline function fill(tlb: u32, va: u32, pa: u32): u32 {
+  countExit(EXIT_TLB_REFILL);
   const page = va & 0xffff_f000;
   const add = gRamHost + ((pa & 0xffff_f000) - RAM_BASE) - page;
   const e = tlb + (((va >>> 12) & 0xff) << 3);

@@ -1,11 +1,12 @@
 // Running one guest for a budget of instructions: chunks of the hot loop, with the clock,
 // pending interrupts and WFI handled between chunks.
 
-import { H_INSTRET, H_MIE, H_PC, H_WFI, MIP_MTIP } from "./hart";
+import { H_INSTRET, H_MIE, H_PC, H_WFI, MIP_MTIP, MIP_STIP } from "./hart";
 import { B_DETERMINISTIC, B_LAST_RUN, B_STATUS, B_TIME_SKIP, STATUS_HALTED, STATUS_RESET_REQUESTED, gBlock } from "./guests";
 import { clintUpdate, mtimecmp, timerArmed } from "./devices/clint";
 import { interruptToTake, takeTrap, wakeUpPending } from "./trap";
 import { runChunk } from "./interpreter";
+import { sbiTimerArmed, sbiTimerDeadline, sbiTimerUpdate } from "./sbi";
 import { mtimeNow, setChunk } from "./counters";
 import { clearStop, gStop, STOP_BUDGET, STOP_HALTED, STOP_NONE, STOP_RESET, STOP_WFI } from "./stop";
 
@@ -19,9 +20,20 @@ function deterministic(): bool {
   return load<u32>(gBlock + B_DETERMINISTIC) != 0;
 }
 
-/** Whether the guest's timer can wake it: armed, and enabled in mie. */
-export function timerCanWake(): bool {
-  return timerArmed() && (load<u32>(H_MIE) & MIP_MTIP) != 0;
+const NEVER: u64 = 0xffff_ffff_ffff_ffff;
+
+/** The mtime at which a timer the guest enabled will wake it (CLINT or SBI timer), or NEVER. */
+export function nextWake(): u64 {
+  const mie = load<u32>(H_MIE);
+  let t = NEVER;
+  if (timerArmed() && (mie & MIP_MTIP) != 0) t = mtimecmp();
+  if (sbiTimerArmed() && (mie & MIP_STIP) != 0 && sbiTimerDeadline() < t) t = sbiTimerDeadline();
+  return t;
+}
+
+function updateTimers(): void {
+  clintUpdate();
+  sbiTimerUpdate();
 }
 
 /** Runs the switched-in guest for up to budget instructions and says why it stopped. */
@@ -35,15 +47,15 @@ export function runGuest(budget: u32): u32 {
   let done: u32 = 0;
   let reason = STOP_BUDGET;
   while (left > 0) {
-    clintUpdate();
+    updateTimers();
     if (load<u32>(H_WFI) != 0) {
       if (!wakeUpPending()) {
-        if (deterministic() && timerCanWake()) {
+        const due = nextWake();
+        if (deterministic() && due != NEVER) {
           // Idle time costs nothing in deterministic mode: jump the clock to the deadline.
           const now = mtimeNow();
-          const due = mtimecmp();
           if (due > now) store<u64>(gBlock + B_TIME_SKIP, load<u64>(gBlock + B_TIME_SKIP) + (due - now));
-          clintUpdate();
+          updateTimers();
         } else {
           reason = STOP_WFI;
           break;
@@ -54,11 +66,12 @@ export function runGuest(budget: u32): u32 {
     const irq = interruptToTake();
     if (irq != 0) takeTrap(irq, 0, load<u32>(H_PC));
     let chunk = left < CHUNK ? left : CHUNK;
-    if (deterministic() && timerArmed()) {
-      // End the chunk exactly when the timer fires, so the interrupt lands on the same
+    if (deterministic()) {
+      // End the chunk exactly when a timer fires, so the interrupt lands on the same
       // instruction in every run.
       const now = mtimeNow();
-      const due = mtimecmp();
+      let due = timerArmed() ? mtimecmp() : NEVER;
+      if (sbiTimerArmed() && sbiTimerDeadline() < due) due = sbiTimerDeadline();
       if (due > now && due - now < <u64>chunk) chunk = <u32>(due - now);
     }
     setChunk(chunk);

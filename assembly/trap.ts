@@ -8,6 +8,7 @@ import {
   MSTATUS_SPP, PRIV_M, PRIV_S, PRIV_U,
 } from "./hart";
 import { contextChanged } from "./tlbcontext";
+import { countExit, EXIT_EXCEPTION, EXIT_INTERRUPT } from "./exits";
 
 export function mipValue(): u32 {
   return load<u32>(H_MIP) | load<u32>(H_MIP_HW);
@@ -21,6 +22,7 @@ function vectorTarget(tvec: u32, cause: u32): u32 {
 
 /** Enters the trap handler for cause (bit 31 set for interrupts); epc is the trapping PC. */
 export function takeTrap(cause: u32, tval: u32, epc: u32): void {
+  countExit(((cause >>> 31) != 0 ? EXIT_INTERRUPT : EXIT_EXCEPTION) + (cause & 0xf));
   const priv = load<u32>(H_PRIV);
   const isInt = (cause >>> 31) != 0;
   const code = cause & 0x1f;

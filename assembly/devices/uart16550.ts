@@ -241,3 +241,23 @@ export function uartHostOutClear(): void {
   if (wasFull && (b(U_IER) & IER_THRI) != 0) setb(U_THR_IPENDING, 1);
   irqUpdate();
 }
+
+// ---- the SBI console (DBCN and legacy putchar/getchar) shares the UART's buffers ----
+
+/** Queues one byte of output; false when the buffer is full. */
+export function uartSbiPutc(v: u32): bool {
+  const n = outLen();
+  if (n >= OUT_CAP) return false;
+  store<u8>(gBlock + OUT_BUF + n, <u8>v);
+  store<u32>(gBlock + U_OUT_LEN, n + 1);
+  if (n + 1 == OUT_CAP) requestStop(STOP_OUTPUT_FULL);
+  return true;
+}
+
+/** Next input byte, or -1 when none is waiting. */
+export function uartSbiGetc(): i32 {
+  if (inCount() == 0) return -1;
+  const v = <i32>popIn();
+  irqUpdate();
+  return v;
+}
