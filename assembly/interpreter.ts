@@ -49,36 +49,44 @@ function illegalAt(pc: u32, bits: u32, left: u32): u32 {
  */
 export function runChunk(n: u32): u32 {
   let pc = load<u32>(H_PC);
-  let fetchPage: u32 = 1; // never a page base: forces a lookup
+  // fetchPage = pc + 0x1000 means "invalid": it makes the next fetch miss whatever pc is.
+  let fetchPage: u32 = pc + 0x1000;
   let fetchAdd: u32 = 0;
   let k = n;
   let rest: u32 = 0;
   while (k != 0) {
-    if ((pc & 0xffff_f000) != fetchPage) {
-      fetchAdd = fetchAddend(pc);
-      if (gExc >= 0) {
-        pc = trapAt(pc, k);
-        fetchPage = 1;
-        k--;
-        continue;
-      }
-      fetchPage = pc & 0xffff_f000;
-    }
     let inst: u32;
-    if ((pc & 0xfff) != 0xffe) {
+    // One unsigned compare covers both "still in the cached fetch page" and "not in its last
+    // halfword", where a 32-bit instruction could straddle two pages.
+    if (pc - fetchPage < 0xffe) {
       inst = load<u32>(pc + fetchAdd);
     } else {
-      inst = <u32>load<u16>(pc + fetchAdd);
-      if ((inst & 3) == 3) {
+      if ((pc & 0xffff_f000) != fetchPage) {
         publishLeft(k);
-        const hi = fetchUpperHalf(pc + 2);
+        fetchAdd = fetchAddend(pc);
         if (gExc >= 0) {
           pc = trapAt(pc, k);
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           k--;
           continue;
         }
-        inst |= hi << 16;
+        fetchPage = pc & 0xffff_f000;
+      }
+      if ((pc & 0xfff) != 0xffe) {
+        inst = load<u32>(pc + fetchAdd);
+      } else {
+        inst = <u32>load<u16>(pc + fetchAdd);
+        if ((inst & 3) == 3) {
+          publishLeft(k);
+          const hi = fetchUpperHalf(pc + 2);
+          if (gExc >= 0) {
+            pc = trapAt(pc, k);
+            fetchPage = pc + 0x1000;
+            k--;
+            continue;
+          }
+          inst |= hi << 16;
+        }
       }
     }
     store<u32>(0, 0); // x0 reads as zero whatever the last instruction wrote to it
@@ -105,12 +113,12 @@ export function runChunk(n: u32): u32 {
           if (f3 == 1) v = sext(v, 16);
         } else {
           pc = illegalAt(pc, inst, k);
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           break;
         }
         if (gExc >= 0) {
           pc = trapAt(pc, k);
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           break;
         }
         setX(rd, v);
@@ -119,7 +127,7 @@ export function runChunk(n: u32): u32 {
       }
       case 3: { // MISC-MEM: FENCE, FENCE.I (no decoded-instruction cache to invalidate)
         const f3 = (inst >>> 12) & 7;
-        if (f3 > 1) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+        if (f3 > 1) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
         pc += 4;
         break;
       }
@@ -145,7 +153,7 @@ export function runChunk(n: u32): u32 {
             bad = f7 != 0 && f7 != 0x20;
             v = f7 == 0 ? a >>> (imm & 31) : <u32>(<i32>a >> (imm & 31));
         }
-        if (bad) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+        if (bad) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
         setX(rd, v);
         pc += 4;
         break;
@@ -173,24 +181,24 @@ export function runChunk(n: u32): u32 {
           storeSlow(va, 2, v);
         } else {
           pc = illegalAt(pc, inst, k);
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           break;
         }
-        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         pc += 4;
         if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
         break;
       }
       case 11: { // AMO
         const f5 = inst >>> 27;
-        if (((inst >>> 12) & 7) != 2) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+        if (((inst >>> 12) & 7) != 2) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
         const va = x((inst >>> 13) & 0x7c);
         const src = x((inst >>> 18) & 0x7c);
         publishLeft(k);
         if (f5 == 2) { // LR.W
-          if (((inst >>> 20) & 31) != 0) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+          if (((inst >>> 20) & 31) != 0) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
           const h = atomicHost(va, ACC_READ);
-          if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+          if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
           const v = load<u32>(h);
           store<u32>(H_RESERVATION, va);
           store<u32>(H_RESERVATION_VALID, 1);
@@ -201,7 +209,7 @@ export function runChunk(n: u32): u32 {
         if (f5 == 3) { // SC.W
           if (load<u32>(H_RESERVATION_VALID) != 0 && load<u32>(H_RESERVATION) == va) {
             const h = atomicHost(va, ACC_WRITE);
-            if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+            if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
             store<u32>(h, src);
             setX(rd, 0);
           } else {
@@ -213,11 +221,11 @@ export function runChunk(n: u32): u32 {
         }
         if (f5 != 0 && f5 != 1 && f5 != 4 && f5 != 8 && f5 != 12 && f5 != 16 && f5 != 20 && f5 != 24 && f5 != 28) {
           pc = illegalAt(pc, inst, k);
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           break;
         }
         const h = atomicHost(va, ACC_WRITE);
-        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         const old = load<u32>(h);
         let nv: u32;
         switch (f5) {
@@ -278,7 +286,7 @@ export function runChunk(n: u32): u32 {
           v = <u32>(<i32>a >> (b & 31));
         } else {
           pc = illegalAt(pc, inst, k);
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           break;
         }
         setX(rd, v);
@@ -303,7 +311,7 @@ export function runChunk(n: u32): u32 {
           case 7: taken = a >= b; break;
           default:
             pc = illegalAt(pc, inst, k);
-            fetchPage = 1;
+            fetchPage = pc + 0x1000;
             k--;
             continue; // BRANCH with funct3 2 or 3 is reserved
         }
@@ -315,7 +323,7 @@ export function runChunk(n: u32): u32 {
         break;
       }
       case 25: { // JALR
-        if (((inst >>> 12) & 7) != 0) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+        if (((inst >>> 12) & 7) != 0) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
         const t = (x((inst >>> 13) & 0x7c) + <u32>(<i32>inst >> 20)) & ~1;
         setX(rd, pc + 4);
         pc = t;
@@ -344,7 +352,7 @@ export function runChunk(n: u32): u32 {
             raise(EXC_BREAKPOINT, 0); // mtval 0 on EBREAK, as QEMU 7.2
             pc = trapAt(pc, k);
           } else if (inst == 0x3020_0073) { // MRET
-            if (priv != PRIV_M) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+            if (priv != PRIV_M) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
             countExit(EXIT_MRET);
             mret();
             pc = load<u32>(H_PC);
@@ -353,7 +361,7 @@ export function runChunk(n: u32): u32 {
           } else if (inst == 0x1020_0073) { // SRET
             if (priv == PRIV_U || (priv == PRIV_S && (load<u32>(H_MSTATUS) & MSTATUS_TSR) != 0)) {
               pc = illegalAt(pc, inst, k);
-              fetchPage = 1;
+              fetchPage = pc + 0x1000;
               break;
             }
             countExit(EXIT_SRET);
@@ -364,7 +372,7 @@ export function runChunk(n: u32): u32 {
           } else if (inst == 0x1050_0073) { // WFI
             if (priv == PRIV_U || (priv == PRIV_S && (load<u32>(H_MSTATUS) & MSTATUS_TW) != 0)) {
               pc = illegalAt(pc, inst, k);
-              fetchPage = 1;
+              fetchPage = pc + 0x1000;
               break;
             }
             countExit(EXIT_WFI);
@@ -377,7 +385,7 @@ export function runChunk(n: u32): u32 {
           } else if ((inst & 0xfe00_7fff) == 0x1200_0073) { // SFENCE.VMA
             if (priv == PRIV_U || (priv == PRIV_S && (load<u32>(H_MSTATUS) & MSTATUS_TVM) != 0)) {
               pc = illegalAt(pc, inst, k);
-              fetchPage = 1;
+              fetchPage = pc + 0x1000;
               break;
             }
             countExit(EXIT_SFENCE_VMA);
@@ -386,15 +394,15 @@ export function runChunk(n: u32): u32 {
           } else {
             pc = illegalAt(pc, inst, k);
           }
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           break;
         }
-        if (f3 == 4) { pc = illegalAt(pc, inst, k); fetchPage = 1; break; }
+        if (f3 == 4) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
         const recheck = csrInstruction(inst);
-        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         pc += 4;
         if (recheck) {
-          fetchPage = 1;
+          fetchPage = pc + 0x1000;
           rest = k - 1;
           k = 1;
         }
@@ -404,7 +412,7 @@ export function runChunk(n: u32): u32 {
       // ---------------- RV32C, quadrant 0 ----------------
       case 32: { // C.ADDI4SPN
         const imm = ((inst >>> 7) & 0x30) | ((inst >>> 1) & 0x3c0) | ((inst >>> 4) & 0x4) | ((inst >>> 2) & 0x8);
-        if (imm == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+        if (imm == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
         setX((inst & 0x1c) + 32, x(8) + imm);
         pc += 2;
         break;
@@ -417,7 +425,7 @@ export function runChunk(n: u32): u32 {
         else {
           publishLeft(k);
           v = loadSlow(va, 4);
-          if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+          if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         }
         setX((inst & 0x1c) + 32, v);
         pc += 2;
@@ -430,7 +438,7 @@ export function runChunk(n: u32): u32 {
         if (load<u32>(e) == (va & 0xffff_f003)) { store<u32>(va + load<u32>(e, 4), v); pc += 2; break; }
         publishLeft(k);
         storeSlow(va, 4, v);
-        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         pc += 2;
         if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
         break;
@@ -458,11 +466,11 @@ export function runChunk(n: u32): u32 {
       case 43: { // C.ADDI16SP / C.LUI
         if (rd == 8) {
           const imm = ((inst >>> 3) & 0x200) | ((inst >>> 2) & 0x10) | ((inst << 1) & 0x40) | ((inst << 4) & 0x180) | ((inst << 3) & 0x20);
-          if (imm == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+          if (imm == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
           setX(8, x(8) + sext(imm, 10));
         } else {
           const imm = ((inst >>> 2) & 0x1f) | ((inst >>> 7) & 0x20);
-          if (imm == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+          if (imm == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
           setX(rd, sext(imm, 6) << 12);
         }
         pc += 2;
@@ -475,11 +483,11 @@ export function runChunk(n: u32): u32 {
         if (f2 == 2) {
           setX(r, a & sext(((inst >>> 2) & 0x1f) | ((inst >>> 7) & 0x20), 6));
         } else if (f2 < 2) {
-          if (inst & 0x1000) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+          if (inst & 0x1000) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
           const sh = (inst >>> 2) & 0x1f;
           setX(r, f2 == 0 ? a >>> sh : <u32>(<i32>a >> sh));
         } else {
-          if (inst & 0x1000) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+          if (inst & 0x1000) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
           const b = x((inst & 0x1c) + 32);
           const f = (inst >>> 5) & 3;
           setX(r, f == 0 ? a - b : f == 1 ? a ^ b : f == 2 ? a | b : a & b);
@@ -501,13 +509,13 @@ export function runChunk(n: u32): u32 {
 
       // ---------------- RV32C, quadrant 2 ----------------
       case 48: { // C.SLLI
-        if (inst & 0x1000) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+        if (inst & 0x1000) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
         setX(rd, x(rd) << ((inst >>> 2) & 0x1f));
         pc += 2;
         break;
       }
       case 50: { // C.LWSP
-        if (rd == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+        if (rd == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
         const va = x(8) + (((inst >>> 7) & 0x20) | ((inst >>> 2) & 0x1c) | ((inst << 4) & 0xc0));
         const e = TLB_READ + ((va >>> 9) & 0x7f8);
         let v: u32;
@@ -515,7 +523,7 @@ export function runChunk(n: u32): u32 {
         else {
           publishLeft(k);
           v = loadSlow(va, 4);
-          if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+          if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         }
         setX(rd, v);
         pc += 2;
@@ -525,7 +533,7 @@ export function runChunk(n: u32): u32 {
         const rs2 = inst & 0x7c;
         if ((inst & 0x1000) == 0) {
           if (rs2 == 0) {
-            if (rd == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = 1; break; }
+            if (rd == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
             pc = x(rd) & ~1; // C.JR
           } else {
             setX(rd, x(rs2)); // C.MV
@@ -536,7 +544,7 @@ export function runChunk(n: u32): u32 {
             publishLeft(k);
             raise(EXC_BREAKPOINT, 0); // mtval 0 on EBREAK, as QEMU 7.2
             pc = trapAt(pc, k);
-            fetchPage = 1;
+            fetchPage = pc + 0x1000;
             break;
           }
           const t = x(rd) & ~1; // C.JALR
@@ -555,7 +563,7 @@ export function runChunk(n: u32): u32 {
         if (load<u32>(e) == (va & 0xffff_f003)) { store<u32>(va + load<u32>(e, 4), v); pc += 2; break; }
         publishLeft(k);
         storeSlow(va, 4, v);
-        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = 1; break; }
+        if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
         pc += 2;
         if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
         break;
@@ -563,7 +571,7 @@ export function runChunk(n: u32): u32 {
       default:
         // Reserved and absent encodings: F/D loads, stores and ops, 64-bit forms, custom opcodes.
         pc = illegalAt(pc, q == 3 ? inst : inst & 0xffff, k);
-        fetchPage = 1;
+        fetchPage = pc + 0x1000;
     }
     k--;
   }
