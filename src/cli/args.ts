@@ -1,0 +1,165 @@
+/**
+ * Command-line parsing for `minivisor`.
+ *
+ * Parsing uses Node's built-in `node:util` parseArgs in strict mode: it is maintained with Node
+ * itself, needs no dependency, and rejects unknown options for us. Its error messages are
+ * rephrased here into minivisor's style.
+ */
+import { parseArgs } from 'node:util';
+import { checkRamSize } from '../core/hypervisor.js';
+
+export const DEFAULT_RAM_BYTES = 64 * 2 ** 20;
+
+/** A command-line mistake: printed as "minivisor: <message>" plus the --help hint, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface RunCommand {
+  readonly kind: 'run';
+  readonly file: string;
+  readonly ramBytes: number;
+  /** stop after this many instructions (exit 124); undefined = no limit */
+  readonly maxInstructions?: number;
+  /** stop after this many seconds of wall-clock time (exit 124); undefined = no limit */
+  readonly timeoutSeconds?: number;
+}
+
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | RunCommand;
+
+export const HELP_TEXT = `Usage: minivisor run <guest.elf> [options]
+       minivisor --help | --version
+
+Runs a 32-bit RISC-V guest (an ELF linked for 0x80000000, the same file
+qemu-system-riscv32 -M virt -bios none -kernel runs) on minivisor's core.
+The guest console is the terminal: its UART output goes to stdout and stdin
+goes to its UART. On a terminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A to
+send Ctrl-A, Ctrl-A h for help.
+
+Options:
+  --ram SIZE               guest RAM: 64M (default), 1G, 4096K or bytes;
+                           1 MiB to 1 GiB, a multiple of 4 KiB
+  --max-instructions N     stop after N instructions (1e9 or 1000000000)
+  --timeout S              stop after S seconds of real time (e.g. 10, 0.5)
+  -h, --help               show this help
+  -V, --version            show the version
+
+Exit status:
+  the guest's exit code (low 8 bits, like QEMU's SiFive test device);
+  124 if --max-instructions or --timeout stopped the guest;
+  2 for a bad command line, an unreadable file or an invalid guest image;
+  1 if the host could not run the guest (core missing, out of memory);
+  0 after Ctrl-A x.
+`;
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/** Parses "64M", "1G", "4096K", "1.5M", "65536" (bytes); KiB-style suffixes ("64MiB", "64MB") too. */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
+  return Number.isFinite(bytes) ? bytes : undefined;
+}
+
+export function parseRamOption(text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined) {
+    throw new UsageError(`--ram '${text}' is not a size; use e.g. 64M, 1G, 4096K or a number of bytes`);
+  }
+  if (!Number.isInteger(bytes)) throw new UsageError(`--ram ${text} is not a whole number of bytes`);
+  const problem = checkRamSize(bytes);
+  if (problem) {
+    const hint = /^\s*\d+\s*$/.test(text) && bytes > 0 && checkRamSize(bytes * 2 ** 20) === undefined ? ` (a plain number is bytes: did you mean ${text}M?)` : '';
+    throw new UsageError(`--ram ${text}: ${problem}${hint}`);
+  }
+  return bytes;
+}
+
+/** Parses "1000000", "1e9", "2.5e6", "1_000_000" into a positive integer. */
+export function parseCount(text: string): number | undefined {
+  const t = text.trim().replace(/_/g, '');
+  if (!/^\d+(\.\d+)?(e\d+)?$/i.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function parseMaxInstructions(text: string): number {
+  const n = parseCount(text);
+  if (n === undefined || n <= 0) {
+    throw new UsageError(`--max-instructions '${text}' is not a positive whole number; use e.g. 1e9 or 1000000`);
+  }
+  return n;
+}
+
+function parseTimeout(text: string): number {
+  const t = text.trim().replace(/s$/i, '');
+  const n = /^\d+(\.\d*)?(e\d+)?$|^\.\d+$/i.test(t) ? Number(t) : NaN;
+  if (!(n > 0) || !Number.isFinite(n) || n > 2 ** 31 / 1000) {
+    throw new UsageError(`--timeout '${text}' is not a positive number of seconds; use e.g. 10 or 0.5`);
+  }
+  return n;
+}
+
+interface NodeParseError {
+  code?: string;
+  message: string;
+}
+
+function rephrase(e: NodeParseError): UsageError {
+  const quoted = /'([^']*)'/.exec(e.message)?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new UsageError(`unknown option '${quoted ?? e.message}'`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      // quoted is e.g. "--ram <value>" or "-h, --help"
+      const name = quoted?.replace(/ <value>$/, '').split(', ').pop();
+      if (e.message.includes('argument missing')) return new UsageError(`option '${name}' needs a value`);
+      if (e.message.includes('ambiguous')) {
+        return new UsageError(`option '${name}' needs a value (for a value starting with '-', write ${name}=VALUE)`);
+      }
+      if (e.message.includes('does not take an argument')) return new UsageError(`option '${name}' takes no value`);
+      return new UsageError(e.message);
+    }
+    default:
+      return new UsageError(e.message);
+  }
+}
+
+/** Parses the arguments after `minivisor` (process.argv.slice(2)). Throws {@link UsageError}. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        ram: { type: 'string' },
+        'max-instructions': { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (e) {
+    throw rephrase(e as NodeParseError);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new UsageError("missing command; to run a guest: minivisor run <guest.elf>");
+  if (command === 'help') return { kind: 'help' };
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; to run a guest: minivisor run <guest.elf>`);
+  const [file, ...extra] = rest;
+  if (file === undefined) throw new UsageError('missing guest file: minivisor run <guest.elf>');
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (one guest file per run)`);
+
+  const ramBytes = values.ram === undefined ? DEFAULT_RAM_BYTES : parseRamOption(values.ram);
+  const cmd: { -readonly [K in keyof RunCommand]: RunCommand[K] } = { kind: 'run', file, ramBytes };
+  if (values['max-instructions'] !== undefined) cmd.maxInstructions = parseMaxInstructions(values['max-instructions']);
+  if (values.timeout !== undefined) cmd.timeoutSeconds = parseTimeout(values.timeout);
+  return cmd;
+}

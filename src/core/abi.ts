@@ -1,0 +1,109 @@
+/**
+ * The core's exported ABI, exactly as assembly/ABI.md specifies it. Only src/core/ uses it.
+ *
+ * Note on unsigned results: WebAssembly has no unsigned types, so a `u32` the core returns reaches
+ * JavaScript as a *signed* i32 (0x80000000 arrives as -2147483648). The wrappers in
+ * hypervisor.ts apply `>>> 0` to every u32 result; arguments need no care (JS numbers up to 2^32
+ * are converted with ToInt32, which keeps the bit pattern).
+ */
+
+/** Imports the core expects (module `env`). */
+export interface CoreImports {
+  env: {
+    /** host monotonic clock in 10 MHz ticks, e.g. `performance.now() * 1e4` */
+    hostTicks(): number;
+  };
+}
+
+/** Guest handle: a small non-negative i32. */
+export type GuestHandle = number;
+
+export interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  /** returns a handle >= 0, or -1 bad RAM size, -2 out of host memory, -3 too many guests */
+  guestCreate(ramBytes: number): number;
+  guestDestroy(h: GuestHandle): void;
+  guestReset(h: GuestHandle): void;
+  /** u32 */ guestRamHost(h: GuestHandle): number;
+  /** u32 */ guestRamSize(h: GuestHandle): number;
+  /** u32: a {@link StopReason} */ guestRun(h: GuestHandle, budget: number): number;
+  /** u32 */ guestLastRunCount(h: GuestHandle): number;
+  /** f64 */ guestInstret(h: GuestHandle): number;
+  /** i32 */ guestExitCode(h: GuestHandle): number;
+  /** f64: host tick, or +Infinity */ guestNextDeadline(h: GuestHandle): number;
+  guestSetDeterministic(h: GuestHandle, on: number): void;
+  /** u32 */ guestConsoleOutPtr(h: GuestHandle): number;
+  /** u32 */ guestConsoleOutLen(h: GuestHandle): number;
+  guestConsoleOutClear(h: GuestHandle): void;
+  /** u32: 0 when the input queue is full */ guestConsoleInPush(h: GuestHandle, byte: number): number;
+  /** u32 */ guestPc(h: GuestHandle): number;
+  /** u32: 0 U, 1 S, 3 M */ guestPriv(h: GuestHandle): number;
+  /** u32 */ guestReg(h: GuestHandle, n: number): number;
+  guestSetReg(h: GuestHandle, n: number, value: number): void;
+  guestSetPc(h: GuestHandle, pc: number): void;
+}
+
+/** Names of the function exports, for checking a module against the ABI. */
+export const CORE_FUNCTION_EXPORTS = [
+  'guestCreate',
+  'guestDestroy',
+  'guestReset',
+  'guestRamHost',
+  'guestRamSize',
+  'guestRun',
+  'guestLastRunCount',
+  'guestInstret',
+  'guestExitCode',
+  'guestNextDeadline',
+  'guestSetDeterministic',
+  'guestConsoleOutPtr',
+  'guestConsoleOutLen',
+  'guestConsoleOutClear',
+  'guestConsoleInPush',
+  'guestPc',
+  'guestPriv',
+  'guestReg',
+  'guestSetReg',
+  'guestSetPc',
+] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
+
+/** Why `guestRun` returned. */
+export const StopReason = {
+  /** the budget ran out; call again */
+  Budget: 0,
+  /** the guest waits for an interrupt; sleep until `nextDeadline` or input */
+  Wfi: 1,
+  /** the guest powered off (SiFive test device); see `exitCode` */
+  Halted: 2,
+  /** the guest asked for a reset (test device 0x7777); reload the image (Guest.reset()) */
+  Reset: 3,
+  /** the console output buffer is full; drain it and call again */
+  OutputFull: 4,
+} as const;
+export type StopReason = (typeof StopReason)[keyof typeof StopReason];
+
+export const STOP_BUDGET = StopReason.Budget;
+export const STOP_WFI = StopReason.Wfi;
+export const STOP_HALTED = StopReason.Halted;
+export const STOP_RESET = StopReason.Reset;
+export const STOP_OUTPUT_FULL = StopReason.OutputFull;
+
+const STOP_NAMES = ['STOP_BUDGET', 'STOP_WFI', 'STOP_HALTED', 'STOP_RESET', 'STOP_OUTPUT_FULL'] as const;
+
+export function stopReasonName(r: number): string {
+  return STOP_NAMES[r] ?? `unknown stop reason ${r}`;
+}
+
+/** guestCreate error results */
+export const CREATE_BAD_RAM_SIZE = -1;
+export const CREATE_OUT_OF_MEMORY = -2;
+export const CREATE_TOO_MANY_GUESTS = -3;
+
+/** Privilege modes as guestPriv returns them. */
+export const Priv = { User: 0, Supervisor: 1, Machine: 3 } as const;
+export type Priv = (typeof Priv)[keyof typeof Priv];
+
+/** Guest RAM size limits (ABI.md: multiple of 4 KiB, 1 MiB .. 1 GiB). */
+export const RAM_MIN_BYTES = 1 << 20;
+export const RAM_MAX_BYTES = 1 << 30;
+export const RAM_ALIGN_BYTES = 4096;

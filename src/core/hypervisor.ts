@@ -1,0 +1,298 @@
+/**
+ * The core's host API: a Hypervisor (one core instance) hosting many Guests.
+ * Isomorphic: runs in Node, in a browser page and in a Web Worker.
+ */
+import {
+  CREATE_BAD_RAM_SIZE,
+  CREATE_OUT_OF_MEMORY,
+  CREATE_TOO_MANY_GUESTS,
+  RAM_ALIGN_BYTES,
+  RAM_MAX_BYTES,
+  RAM_MIN_BYTES,
+  type CoreExports,
+  type GuestHandle,
+  type Priv,
+  type StopReason,
+} from './abi.js';
+import { loadCore, type LoadCoreOptions } from './wasm.js';
+import { formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
+
+export type GuestCreateErrorCode = 'bad-ram-size' | 'out-of-memory' | 'too-many-guests';
+
+/** A guest could not be created; `message` names the problem. */
+export class GuestCreateError extends Error {
+  override readonly name = 'GuestCreateError';
+  constructor(
+    readonly code: GuestCreateErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A guest was used after destroy(), or a call got an argument the ABI cannot take. */
+export class GuestStateError extends Error {
+  override readonly name = 'GuestStateError';
+  constructor(
+    readonly code: 'destroyed' | 'bad-argument',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks a guest RAM size against the core's limits. Returns undefined when valid, else a message
+ * such as "RAM size 0 bytes: must be between 1 MiB and 1 GiB, a multiple of 4 KiB".
+ */
+export function checkRamSize(ramBytes: number): string | undefined {
+  if (
+    Number.isInteger(ramBytes) &&
+    ramBytes >= RAM_MIN_BYTES &&
+    ramBytes <= RAM_MAX_BYTES &&
+    ramBytes % RAM_ALIGN_BYTES === 0
+  ) {
+    return undefined;
+  }
+  const size = Number.isFinite(ramBytes) ? formatBytes(ramBytes) : String(ramBytes);
+  const shown = Number.isFinite(ramBytes) && ramBytes >= 1024 ? `${size} (${ramBytes} bytes)` : size;
+  return `RAM size ${shown}: must be between 1 MiB and 1 GiB, a multiple of 4 KiB`;
+}
+
+export interface HypervisorOptions extends LoadCoreOptions {}
+
+export interface GuestOptions {
+  /** RAM size in bytes: a multiple of 4 KiB, 1 MiB .. 1 GiB */
+  readonly ramBytes: number;
+  /** mtime advances one tick per retired instruction instead of with host time (default false) */
+  readonly deterministic?: boolean;
+}
+
+/** One instance of the core; hosts many guests. */
+export class Hypervisor {
+  private readonly guests = new Set<Guest>();
+
+  private constructor(readonly core: CoreExports) {}
+
+  /** Loads the core (see {@link LoadCoreOptions}) and returns a hypervisor with no guests. */
+  static async create(options: HypervisorOptions = {}): Promise<Hypervisor> {
+    return new Hypervisor(await loadCore(options));
+  }
+
+  /** Wraps an already instantiated core. */
+  static fromCore(core: CoreExports): Hypervisor {
+    return new Hypervisor(core);
+  }
+
+  /** A new guest in reset state. Throws {@link GuestCreateError}. */
+  createGuest(options: GuestOptions): Guest {
+    const { ramBytes } = options;
+    const problem = checkRamSize(ramBytes);
+    if (problem) throw new GuestCreateError('bad-ram-size', problem);
+    const h = this.core.guestCreate(ramBytes);
+    if (h < 0) {
+      switch (h) {
+        case CREATE_BAD_RAM_SIZE:
+          throw new GuestCreateError('bad-ram-size', `RAM size ${formatBytes(ramBytes)}: the core refused it (must be between 1 MiB and 1 GiB, a multiple of 4 KiB)`);
+        case CREATE_OUT_OF_MEMORY:
+          throw new GuestCreateError(
+            'out-of-memory',
+            `out of host memory: no room for a guest with ${formatBytes(ramBytes)} of RAM (${this.guests.size} guest${this.guests.size === 1 ? '' : 's'} already running); use less RAM or destroy a guest`,
+          );
+        case CREATE_TOO_MANY_GUESTS:
+          throw new GuestCreateError('too-many-guests', `too many guests: the core holds ${this.guests.size} already; destroy one first`);
+        default:
+          throw new GuestCreateError('out-of-memory', `the core could not create a guest (error ${h})`);
+      }
+    }
+    const guest = new Guest(this, this.core, h, () => this.guests.delete(guest));
+    this.guests.add(guest);
+    if (options.deterministic) guest.setDeterministic(true);
+    return guest;
+  }
+
+  /** Guests created and not destroyed. */
+  get guestCount(): number {
+    return this.guests.size;
+  }
+
+  /** Destroys every guest. */
+  destroyAll(): void {
+    for (const g of [...this.guests]) g.destroy();
+  }
+}
+
+/** One guest machine. All methods throw {@link GuestStateError} after destroy(). */
+export class Guest {
+  private image: ElfImage | undefined;
+  private destroyed = false;
+  private readonly onDestroy: () => void;
+
+  /** @internal use Hypervisor.createGuest */
+  constructor(
+    readonly hypervisor: Hypervisor,
+    private readonly core: CoreExports,
+    readonly handle: GuestHandle,
+    onDestroy: () => void,
+  ) {
+    this.onDestroy = onDestroy;
+  }
+
+  private h(): GuestHandle {
+    if (this.destroyed) throw new GuestStateError('destroyed', `guest ${this.handle} was destroyed`);
+    return this.handle;
+  }
+
+  /** RAM size in bytes */
+  get ramBytes(): number {
+    return this.core.guestRamSize(this.h()) >>> 0;
+  }
+
+  /**
+   * The guest's RAM as a view of the core's memory (index 0 is guest-physical 0x80000000).
+   * The view goes stale if the core's memory grows (e.g. when another guest is created): take a new
+   * one rather than keeping it.
+   */
+  ram(): Uint8Array {
+    const h = this.h();
+    const base = this.core.guestRamHost(h) >>> 0;
+    const size = this.core.guestRamSize(h) >>> 0;
+    return new Uint8Array(this.core.memory.buffer, base, size);
+  }
+
+  /**
+   * Validates an ELF image for this guest's RAM (throws ElfError), resets the guest, copies the
+   * segments into RAM (bss zeroed; other RAM left as it is, all zero on a fresh guest) and sets
+   * PC = entry, a0 = 0 (hart id), a1 = 0 (no device tree yet). Returns the parsed image.
+   */
+  load(elf: Uint8Array | ArrayBuffer): ElfImage {
+    const image = parseElf(elf, { ramBytes: this.ramBytes });
+    this.loadImage(image);
+    return image;
+  }
+
+  /** Like load() for an image already parsed (it must fit this guest's RAM). */
+  loadImage(image: ElfImage): void {
+    const h = this.h();
+    loadElfIntoRam(image, this.ram());
+    this.image = image;
+    this.core.guestReset(h); // after the copy (see reset())
+    this.boot(h, image);
+  }
+
+  private boot(h: GuestHandle, image: ElfImage): void {
+    this.core.guestSetPc(h, image.entry);
+    this.core.guestSetReg(h, 10, 0); // a0 = hart id
+    this.core.guestSetReg(h, 11, 0); // a1 = device tree address (none yet)
+  }
+
+  /** The image last loaded, if any. */
+  get loadedImage(): ElfImage | undefined {
+    return this.image;
+  }
+
+  /**
+   * System reset, as QEMU does it: the CPU and devices go back to reset state and the last image's
+   * segments are copied into RAM again (bss zeroed); nothing else in RAM is cleared. Without an
+   * image, only the CPU and devices are reset.
+   */
+  reset(): void {
+    const h = this.h();
+    // Copy first, then guestReset: the core may cache decoded code, and reset is where it forgets it.
+    if (this.image) loadElfIntoRam(this.image, this.ram());
+    this.core.guestReset(h);
+    if (this.image) this.boot(h, this.image);
+  }
+
+  /** Runs up to `budget` instructions (1 .. 2^32-1). */
+  run(budget: number): StopReason {
+    const h = this.h();
+    if (!Number.isInteger(budget) || budget < 0 || budget > 0xffff_ffff) {
+      throw new GuestStateError('bad-argument', `budget ${budget}: must be an integer between 0 and 4294967295`);
+    }
+    return (this.core.guestRun(h, budget) >>> 0) as StopReason;
+  }
+
+  /** Instructions retired by the last run(). */
+  get lastRunCount(): number {
+    return this.core.guestLastRunCount(this.h()) >>> 0;
+  }
+
+  /** Instructions retired since the last reset. */
+  get instret(): number {
+    return this.core.guestInstret(this.h());
+  }
+
+  /** The 16-bit exit code after a run() returned StopReason.Halted (0 for 0x5555). */
+  get exitCode(): number {
+    return this.core.guestExitCode(this.h());
+  }
+
+  /** After StopReason.Wfi: host tick (10 MHz, same clock as hostTicks) when the timer fires, or +Infinity. */
+  get nextDeadline(): number {
+    return this.core.guestNextDeadline(this.h());
+  }
+
+  get pc(): number {
+    return this.core.guestPc(this.h()) >>> 0;
+  }
+
+  set pc(value: number) {
+    this.core.guestSetPc(this.h(), value >>> 0);
+  }
+
+  get priv(): Priv {
+    return (this.core.guestPriv(this.h()) >>> 0) as Priv;
+  }
+
+  /** Integer register xN (0..31), unsigned. */
+  reg(n: number): number {
+    return this.core.guestReg(this.h(), this.regIndex(n)) >>> 0;
+  }
+
+  setReg(n: number, value: number): void {
+    this.core.guestSetReg(this.h(), this.regIndex(n), value >>> 0);
+  }
+
+  private regIndex(n: number): number {
+    if (!Number.isInteger(n) || n < 0 || n > 31) throw new GuestStateError('bad-argument', `register x${n} does not exist (x0..x31)`);
+    return n;
+  }
+
+  setDeterministic(on: boolean): void {
+    this.core.guestSetDeterministic(this.h(), on ? 1 : 0);
+  }
+
+  /** Takes (and clears) what the guest wrote to its console since the last call. */
+  readConsole(): Uint8Array {
+    const h = this.h();
+    const len = this.core.guestConsoleOutLen(h) >>> 0;
+    if (len === 0) return new Uint8Array(0);
+    const ptr = this.core.guestConsoleOutPtr(h) >>> 0;
+    const out = new Uint8Array(this.core.memory.buffer, ptr, len).slice();
+    this.core.guestConsoleOutClear(h);
+    return out;
+  }
+
+  /** Queues bytes for the guest's UART; returns how many were queued (fewer when the queue is full). */
+  writeConsole(bytes: Uint8Array | string): number {
+    const h = this.h();
+    const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+    let n = 0;
+    while (n < data.length && this.core.guestConsoleInPush(h, data[n]) !== 0) n++;
+    return n;
+  }
+
+  /** Frees the guest and zeroes its memory; the object is unusable afterwards. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.core.guestDestroy(this.handle);
+    this.destroyed = true;
+    this.image = undefined;
+    this.onDestroy();
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
