@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# build.sh [OUTDIR] - build every guest into OUTDIR/NAME.elf (default: guests/bin).
+#
+# Deterministic: the same sources and toolchain give the same bytes on every
+# run and in every checkout.  No timestamps or build-id; sources are compiled by
+# paths relative to guests/ (and -ffile-prefix-map) so no absolute path of this
+# machine lands in an ELF; .comment (compiler and linker versions) is discarded
+# by the linker script.  Symbols are kept: tools print them.
+#
+# Tools: $CC (default clang-16, then clang) and $LD (default ld.lld-16, then ld.lld).
+set -euo pipefail
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+# guests/ is where this script lives (pure bash: no dirname needed)
+case "${BASH_SOURCE[0]}" in
+    */*) here="${BASH_SOURCE[0]%/*}" ;;
+    *)   here=. ;;
+esac
+here="$(cd -- "$here" && pwd)" || die "cannot find the guests directory"
+out="${1:-$here/bin}"
+[ $# -le 1 ] || die "usage: build.sh [OUTDIR]"
+
+# First of the candidate names that is an executable on PATH (or a path).
+find_tool() {
+    local c
+    for c in "$@"; do
+        if command -v -- "$c" >/dev/null 2>&1; then
+            command -v -- "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+if [ -n "${CC:-}" ]; then
+    cc="$(find_tool "$CC")" || die "CC='$CC' is not an executable"
+else
+    cc="$(find_tool clang-16 clang)" || die "no clang found (tried clang-16, clang); set CC"
+fi
+if [ -n "${LD:-}" ]; then
+    ld="$(find_tool "$LD")" || die "LD='$LD' is not an executable"
+else
+    ld="$(find_tool ld.lld-16 ld.lld)" || die "no lld found (tried ld.lld-16, ld.lld); set LD"
+fi
+
+mkdir -p -- "$out" || die "cannot create output directory '$out'"
+out="$(cd -- "$out" && pwd)"
+obj="$(mktemp -d "${TMPDIR:-/tmp}/guests-obj.XXXXXX")"
+# On any exit (also Ctrl-C) drop the objects and any half-linked ELF.
+trap 'rm -rf -- "$obj"; rm -f -- "$out"/.*.elf.tmp' EXIT
+
+cflags=(
+    --target=riscv32-unknown-elf -march=rv32imac -mabi=ilp32
+    -nostdlib -ffreestanding -O2
+    -Wall -Wextra
+    -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
+    -ffile-prefix-map="$here"=guests
+    -Ilib -Iisa
+)
+ldflags=(-T lib/virt.ld --build-id=none --no-undefined -static -z nognustack)
+
+# Everything below runs in guests/ so that every path handed to the compiler is
+# relative (they end up in STT_FILE symbols).
+cd -- "$here"
+
+compile() {  # compile SRC -> prints the object path
+    local src="$1" o
+    o="$obj/$(printf '%s' "${src%.*}" | tr '/' '_').o"
+    if [ ! -e "$o" ]; then
+        "$cc" "${cflags[@]}" -c "$src" -o "$o" || die "compiling $src failed"
+    fi
+    printf '%s\n' "$o"
+}
+
+built=()
+guest() {  # guest NAME SOURCES... : link lib runtime + SOURCES into OUT/NAME.elf
+    local name="$1" src objs=()
+    shift
+    for src in lib/crt0.S lib/uart.c lib/runtime.c "$@"; do
+        objs+=("$(compile "$src")")
+    done
+    # Link beside the target, then rename: a failed build never leaves a half-written ELF.
+    "$ld" "${ldflags[@]}" "${objs[@]}" -o "$out/.$name.elf.tmp" || die "linking $name failed"
+    mv -f -- "$out/.$name.elf.tmp" "$out/$name.elf"
+    built+=("$name.elf")
+    printf '  %-18s %7d bytes\n' "$name.elf" "$(wc -c <"$out/$name.elf")"
+}
+
+# To add a guest: one `guest NAME SOURCES...` line (lib/ runtime is linked in).
+echo "building guests into $out with $("$cc" --version | head -n1)"
+guest hello  hello/hello.c
+guest echo   echo/echo.c
+guest bench  bench/bench.c
+for t in base m a c csr traps interrupts wfi devices fencei; do
+    guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c
+done
+
+# ELFs in OUT that no guest above builds (a removed guest, or one built by
+# something else) are left alone but named: check.sh will reject them until
+# they are added here (a `guest` line) or deleted.
+for f in "$out"/*.elf; do
+    [ -e "$f" ] || continue
+    known=0
+    for b in "${built[@]}"; do [ "${f##*/}" = "$b" ] && known=1; done
+    [ "$known" = 1 ] || echo "  warning: ${f##*/} is not built by build.sh" >&2
+done
