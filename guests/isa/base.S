@@ -78,6 +78,10 @@
     CHECK   a2, 0, "sltu unsigned"
     slt     a2, a0, a0
     CHECK   a2, 0, "slt equal"
+    sltu    a2, a1, a1
+    CHECK   a2, 0, "sltu equal"
+    sltiu   a2, zero, 0
+    CHECK   a2, 0, "sltiu equal"
     sltu    a2, zero, a1
     CHECK   a2, 1, "snez (sltu rd, x0, rs)"
     li      a0, 0xff00ff00
