@@ -91,6 +91,7 @@ echo "building guests into $out with $("$cc" --version | head -n1)"
 guest hello  hello/hello.c
 guest echo   echo/echo.c
 guest bench  bench/bench.c
+guest bench-paged bench-paged/paged.c
 for t in base m a c csr traps interrupts wfi devices fencei; do
     guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c
 done

@@ -59,15 +59,16 @@ __default_trap:
     call    unexpected_trap    /* runtime.c: prints and powers off, never returns */
     j       park
 
-/* 64-bit counter reads on RV32: high, low, high again; retry if the high word
+/* 64-bit counter reads on RV32 through the unprivileged CSRs (so that code run in
+ * S-mode, like bench-paged, can use them too): high, low, high again; retry if the high word
  * moved (the low word wrapped between the reads). */
     .text
     .globl read_instret
     .type read_instret, @function
 read_instret:
-    csrr    a1, minstreth
-    csrr    a0, minstret
-    csrr    t0, minstreth
+    csrr    a1, instreth
+    csrr    a0, instret
+    csrr    t0, instreth
     bne     a1, t0, read_instret
     ret
     .size read_instret, . - read_instret
@@ -75,9 +76,9 @@ read_instret:
     .globl read_cycle
     .type read_cycle, @function
 read_cycle:
-    csrr    a1, mcycleh
-    csrr    a0, mcycle
-    csrr    t0, mcycleh
+    csrr    a1, cycleh
+    csrr    a0, cycle
+    csrr    t0, cycleh
     bne     a1, t0, read_cycle
     ret
     .size read_cycle, . - read_cycle
