@@ -29,9 +29,14 @@ export const B_LAST_RUN: u32 = 0x214;
 export const B_TIME_BASE: u32 = 0x218; // f64: host tick at which mtime was 0 (real time)
 export const B_TIME_SKIP: u32 = 0x220; // u64: mtime - instret (deterministic time)
 
+export const B_FAULT_CAUSE: u32 = 0x228;
+export const B_FAULT_PC: u32 = 0x22c;
+
 export const STATUS_RUNNABLE: u32 = 0;
 export const STATUS_HALTED: u32 = 1;
 export const STATUS_RESET_REQUESTED: u32 = 2;
+/** Stuck for good: its trap handler faults on its own first instruction (see trap.ts). */
+export const STATUS_FAULTED: u32 = 3;
 
 /** Handle of the guest whose state is in the physical CPU, or -1. */
 export let gCurrent: i32 = -1;
@@ -54,6 +59,10 @@ export function blockOf(h: i32): u32 {
   return load<u32>(entry(h) + E_BASE);
 }
 
+export function regionSize(h: i32): u32 {
+  return load<u32>(entry(h) + E_SIZE);
+}
+
 /** Makes h the guest in the physical CPU: save the previous one's hart, load h's. */
 export function switchTo(h: i32): void {
   if (gCurrent == h) return;
@@ -64,6 +73,11 @@ export function switchTo(h: i32): void {
   gRamSize = load<u32>(gBlock + B_RAM_SIZE);
   memory.copy(HART_AREA, gBlock, HART_SAVED);
   forgetContext();
+}
+
+/** Writes the physical CPU back into the current guest's block (it stays switched in). */
+export function saveCurrent(): void {
+  if (gCurrent >= 0) memory.copy(gBlock, HART_AREA, HART_SAVED);
 }
 
 function ensureMemory(end: u64): bool {

@@ -5,6 +5,7 @@ import { RAM_BASE } from "./layout";
 import {
   B_DETERMINISTIC, B_EXIT_CODE, B_LAST_RUN, B_RAM_HOST, B_RAM_SIZE, B_STATUS, B_TIME_BASE, B_TIME_SKIP,
   STATUS_RUNNABLE, createGuest, destroyGuest, gBlock, hostBytesAvailable, isGuest, switchTo,
+  B_FAULT_CAUSE, B_FAULT_PC, blockOf, regionSize, saveCurrent,
 } from "./guests";
 import { HART_SAVED, H_PC, H_PRIV, PRIV_M } from "./hart";
 import { forgetContext } from "./tlbcontext";
@@ -190,4 +191,35 @@ export function guestExitsPtr(h: i32): u32 {
 
 export function guestExitsCount(): u32 {
   return EXIT_COUNT;
+}
+
+/** After STOP_FAULTED: the exception cause and the PC where the guest got stuck. */
+export function guestFaultCause(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_FAULT_CAUSE) : 0;
+}
+
+export function guestFaultPc(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_FAULT_PC) : 0;
+}
+
+/**
+ * Byte offset of the guest's architectural state, brought up to date: registers x0..x31 at +0,
+ * then PC, privilege and the CSRs (hart.ts offsets), HART_SAVED bytes in all, followed in the
+ * control block by the device state (uart16550.ts, clint.ts, plic.ts, sbi.ts offsets).
+ * For state hashes and debuggers; read-only for the host.
+ */
+export function guestStatePtr(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  saveCurrent();
+  return gBlock;
+}
+
+/** The region of the instance's memory that belongs to guest h: [base, base + size). */
+export function guestRegionBase(h: i32): u32 {
+  return isGuest(h) ? blockOf(h) : 0;
+}
+
+export function guestRegionSize(h: i32): u32 {
+  return isGuest(h) ? regionSize(h) : 0;
 }

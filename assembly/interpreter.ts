@@ -61,6 +61,12 @@ export function runChunk(n: u32): u32 {
     if (pc - fetchPage < 0xffe) {
       inst = load<u32>(pc + fetchAdd);
     } else {
+      // Every trap and xRET invalidates the fetch page, so this is where a stop requested by a
+      // slow path (a stuck guest, a full console) takes effect without a check on the fast path.
+      if (gStop != STOP_NONE) {
+        rest = k;
+        break;
+      }
       if ((pc & 0xffff_f000) != fetchPage) {
         publishLeft(k);
         fetchAdd = fetchAddend(pc);

@@ -2,13 +2,13 @@
 // pending interrupts and WFI handled between chunks.
 
 import { H_INSTRET, H_MIE, H_PC, H_WFI, MIP_MTIP, MIP_STIP } from "./hart";
-import { B_DETERMINISTIC, B_LAST_RUN, B_STATUS, B_TIME_SKIP, STATUS_HALTED, STATUS_RESET_REQUESTED, gBlock } from "./guests";
+import { B_DETERMINISTIC, B_LAST_RUN, B_STATUS, B_TIME_SKIP, STATUS_FAULTED, STATUS_HALTED, STATUS_RESET_REQUESTED, gBlock } from "./guests";
 import { clintUpdate, mtimecmp, timerArmed } from "./devices/clint";
 import { interruptToTake, takeTrap, wakeUpPending } from "./trap";
 import { runChunk } from "./interpreter";
 import { sbiTimerArmed, sbiTimerDeadline, sbiTimerUpdate } from "./sbi";
 import { mtimeNow, setChunk } from "./counters";
-import { clearStop, gStop, STOP_BUDGET, STOP_HALTED, STOP_NONE, STOP_RESET, STOP_WFI } from "./stop";
+import { clearStop, gStop, STOP_BUDGET, STOP_FAULTED, STOP_HALTED, STOP_NONE, STOP_RESET, STOP_WFI } from "./stop";
 
 /**
  * Longest run between two looks at the clock and the interrupt lines: short enough that a timer
@@ -42,6 +42,7 @@ export function runGuest(budget: u32): u32 {
   store<u32>(gBlock + B_LAST_RUN, 0);
   if (status == STATUS_HALTED) return STOP_HALTED;
   if (status == STATUS_RESET_REQUESTED) return STOP_RESET;
+  if (status == STATUS_FAULTED) return STOP_FAULTED;
   clearStop();
   let left = budget;
   let done: u32 = 0;

@@ -6,6 +6,7 @@ export const STOP_WFI: u32 = 1;
 export const STOP_HALTED: u32 = 2;
 export const STOP_RESET: u32 = 3;
 export const STOP_OUTPUT_FULL: u32 = 4;
+export const STOP_FAULTED: u32 = 5;
 /** Internal: no stop requested. */
 export const STOP_NONE: u32 = 0xffff_ffff;
 

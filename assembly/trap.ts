@@ -9,6 +9,8 @@ import {
 } from "./hart";
 import { contextChanged } from "./tlbcontext";
 import { countExit, EXIT_EXCEPTION, EXIT_INTERRUPT } from "./exits";
+import { B_FAULT_CAUSE, B_FAULT_PC, B_STATUS, STATUS_FAULTED, gBlock } from "./guests";
+import { requestStop, STOP_FAULTED } from "./stop";
 
 export function mipValue(): u32 {
   return load<u32>(H_MIP) | load<u32>(H_MIP_HW);
@@ -47,6 +49,15 @@ export function takeTrap(cause: u32, tval: u32, epc: u32): void {
   }
   store<u32>(H_WFI, 0);
   contextChanged();
+  // An exception whose handler is the very instruction that raised it, in the same privilege
+  // mode, repeats forever with nothing changing: the guest is stuck (typically mtvec unset, or
+  // pointing at garbage). Say so instead of burning the host CPU on it.
+  if (!isInt && load<u32>(H_PC) == epc && load<u32>(H_PRIV) == priv) {
+    store<u32>(gBlock + B_STATUS, STATUS_FAULTED);
+    store<u32>(gBlock + B_FAULT_CAUSE, cause);
+    store<u32>(gBlock + B_FAULT_PC, epc);
+    requestStop(STOP_FAULTED);
+  }
 }
 
 export function mret(): void {

@@ -2,7 +2,7 @@
  * minivisor's library entry point (isomorphic): `import { Hypervisor } from 'minivisor'`.
  */
 export { Hypervisor, Guest, GuestCreateError, GuestStateError, checkRamSize } from './core/hypervisor.js';
-export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode } from './core/hypervisor.js';
+export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode, BootKernelOptions } from './core/hypervisor.js';
 export {
   StopReason,
   STOP_BUDGET,
@@ -10,6 +10,7 @@ export {
   STOP_HALTED,
   STOP_RESET,
   STOP_OUTPUT_FULL,
+  STOP_FAULTED,
   stopReasonName,
   Priv,
   RAM_MIN_BYTES,
@@ -21,3 +22,10 @@ export { loadCore, CoreLoadError, DEFAULT_CORE_URL, defaultHostTicks } from './c
 export type { CoreSource, LoadCoreOptions } from './core/wasm.js';
 export { parseElf, loadElfIntoRam, isLinuxImage, ElfError, RAM_BASE, formatBytes } from './loader/elf.js';
 export type { ElfImage, ElfSegment, ElfSymbol, ElfErrorCode, ParseElfOptions } from './loader/elf.js';
+export { parseKernel, KernelError } from './loader/kernel.js';
+export type { KernelImage, KernelErrorCode, ParseKernelOptions } from './loader/kernel.js';
+export { readExits, formatExitTable, namedExits, exitIndex, EXIT_NAMES } from './core/exits.js';
+export type { ExitStat, ExitStats, ExitTableOptions } from './core/exits.js';
+export { placeDeviceTree, virtDeviceTree } from './boot/virt-devicetree.js';
+export { parseFdt, buildFdt } from './boot/fdt.js';
+export type { FdtNode, FdtValue } from './boot/fdt.js';

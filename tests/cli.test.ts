@@ -14,6 +14,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine, parseCount, parseSize, UsageError } from '../src/cli/args.js';
 import { buildElf, exitWith, printText, programElf, reg, rv } from './helpers/elf-builder.js';
 
+/** A tiny S-mode kernel: SBI DBCN console_write_byte('K'), then SBI SRST shutdown. */
+function sbiKernelElf(): Uint8Array {
+  return programElf([
+    ...rv.li(reg.a7, 0x4442434e), // DBCN
+    rv.addi(reg.a6, reg.zero, 2), // console_write_byte
+    rv.addi(reg.a0, reg.zero, 0x4b), // 'K'
+    rv.ecall(),
+    ...rv.li(reg.a7, 0x53525354), // SRST
+    rv.addi(reg.a6, reg.zero, 0), // system_reset
+    rv.addi(reg.a0, reg.zero, 0), // shutdown
+    rv.addi(reg.a1, reg.zero, 0), // no reason
+    rv.ecall(),
+    rv.spin(),
+  ]);
+}
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'minivisor.js');
 const guestsBin = join(root, 'guests', 'bin');
@@ -98,14 +114,26 @@ describe('argument parsing (unit)', () => {
   });
 
   it('parses a run command', () => {
-    expect(parseCommandLine(['run', 'g.elf'])).toEqual({ kind: 'run', file: 'g.elf', ramBytes: 64 * 2 ** 20 });
+    const defaults = { kind: 'run', mode: 'bare', stats: false, deterministic: false } as const;
+    expect(parseCommandLine(['run', 'g.elf'])).toEqual({ ...defaults, file: 'g.elf', ramBytes: 64 * 2 ** 20 });
     expect(parseCommandLine(['run', 'g.elf', '--ram', '1G', '--max-instructions', '1e9', '--timeout', '2.5'])).toEqual({
-      kind: 'run',
+      ...defaults,
       file: 'g.elf',
       ramBytes: 2 ** 30,
       maxInstructions: 1e9,
       timeoutSeconds: 2.5,
     });
+    expect(parseCommandLine(['run', '--kernel', 'Image', '--append', 'console=hvc0 quiet', '--stats', '--deterministic'])).toEqual({
+      kind: 'run',
+      mode: 'kernel',
+      file: 'Image',
+      bootargs: 'console=hvc0 quiet',
+      ramBytes: 64 * 2 ** 20,
+      stats: true,
+      deterministic: true,
+    });
+    expect(parseCommandLine(['run', '--kernel=vmlinux'])).toMatchObject({ mode: 'kernel', file: 'vmlinux', bootargs: '' });
+    expect(parseCommandLine(['run', 'g.elf', '--stats'])).toMatchObject({ mode: 'bare', stats: true });
     expect(parseCommandLine(['--ram=4096K', 'run', 'g.elf'])).toMatchObject({ ramBytes: 4 * 2 ** 20 });
     expect(parseCommandLine(['--help'])).toEqual({ kind: 'help' });
     expect(parseCommandLine(['run', '--help'])).toEqual({ kind: 'help' });
@@ -113,7 +141,7 @@ describe('argument parsing (unit)', () => {
   });
 
   it('rejects bad command lines with UsageError', () => {
-    for (const argv of [[], ['frob'], ['run'], ['run', 'a', 'b'], ['run', 'a', '--ram', '3M5'], ['run', 'a', '--ram', '1M', '--timeout', '0'], ['--nope']]) {
+    for (const argv of [[], ['frob'], ['run'], ['run', 'a', 'b'], ['run', 'a', '--kernel', 'k'], ['run', 'a', '--append', 'x'], ['run', '--kernel'], ['run', '--kernel', ''], ['run', 'a', '--ram', '3M5'], ['run', 'a', '--ram', '1M', '--timeout', '0'], ['--nope']]) {
       expect(() => parseCommandLine(argv), argv.join(' ')).toThrow(UsageError);
     }
   });
@@ -125,6 +153,7 @@ describe('minivisor CLI: usage and errors', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Usage: minivisor run <guest.elf>');
     expect(r.stdout).toContain('--max-instructions');
+    for (const opt of ['--kernel', '--append', '--stats', '--deterministic']) expect(r.stdout).toContain(opt);
     expect(r.stderr).toBe('');
   });
 
@@ -237,6 +266,60 @@ describe('minivisor CLI: running guests', () => {
     const r = minivisor(['run', elf, '--ram', '2M', '--max-instructions', '1e7']);
     expect(r.stdout).toBe('boot\nboot\nboot\n');
     expect(r.status).toBe(3);
+  });
+
+  it('--kernel boots an S-mode ELF that prints through SBI and shuts down (exit 0)', () => {
+    const k = tempFile('sbi-kernel.elf', sbiKernelElf());
+    const r = minivisor(['run', '--kernel', k, '--ram', '4M', '--append', 'console=hvc0']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('K');
+    expect(r.status).toBe(0);
+  });
+
+  it('--stats prints the VM-exit table on stderr', () => {
+    const k = tempFile('sbi-kernel2.elf', sbiKernelElf());
+    const r = minivisor(['run', '--kernel', k, '--stats', '--deterministic']);
+    expect(r.stdout).toBe('K');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^\s*Event\s+Total\s+%Total\s+Rate\/s$/m);
+    expect(r.stderr).toMatch(/^sbi:dbcn\.console_write_byte\s+1\s/m);
+    expect(r.stderr).toMatch(/^sbi:srst\.system_reset\s+1\s/m);
+    expect(r.stderr).toMatch(/^Total\s+\d+\s+100\.0\s/m);
+  });
+
+  it('--stats also reports when a limit stops the guest', () => {
+    const spin = tempFile('spin3.elf', programElf([...printText('x'), rv.spin()]));
+    const r = minivisor(['run', spin, '--stats', '--max-instructions', '1000']);
+    expect(r.status).toBe(124);
+    expect(r.stderr).toContain('minivisor: stopped after 1000 instructions (--max-instructions)');
+    expect(r.stderr).toMatch(/^mmio:uart:write\s+1\s/m);
+    expect(r.stderr).toContain('VM exits: ');
+  });
+
+  it('--kernel with a garbage or truncated file exits 2 with the message', () => {
+    const junk = tempFile('junk.bin', new TextEncoder().encode('this is not a kernel image; it is some text that is long enough.'));
+    expectUsageFailure(minivisor(['run', '--kernel', junk]), 'not a RISC-V kernel image');
+    const image = new Uint8Array(60);
+    image.set([0x52, 0x53, 0x43, 0x05], 0x38);
+    const truncated = tempFile('truncated.Image', image);
+    expectUsageFailure(minivisor(['run', '--kernel', truncated]), 'RISC-V Linux Image truncated: the file is only 60 bytes');
+    const elf = tempFile('trunc-kernel.elf', sbiKernelElf().subarray(0, 30));
+    expectUsageFailure(minivisor(['run', '--kernel', elf]), 'ELF header truncated');
+    expectUsageFailure(minivisor(['run', '--kernel', join(tmp, 'missing.Image')]), 'no such file');
+  });
+
+  it('--kernel with an M-mode program: the stuck guest is reported, exit 1', () => {
+    // csrr t0, mstatus is illegal in S-mode; with stvec = 0 the trap handler faults on itself.
+    const k = tempFile('mmode.elf', programElf([0x300022f3, rv.spin()]));
+    const r = minivisor(['run', '--kernel', k, '--max-instructions', '1e7']);
+    expect(r.stderr).toContain('minivisor: the guest is stuck after');
+    expect(r.stderr).toContain('instruction_access_fault (cause 1) at 0x00000000');
+    expect(r.stderr).toContain('with --kernel the guest starts in S-mode');
+    expect(r.status).toBe(1);
+  });
+
+  it('--append without --kernel exits 2', () => {
+    expectUsageFailure(minivisor(['run', join(guestsBin, 'hello.elf'), '--append', 'x']), '--append needs --kernel');
   });
 
   it('a guest idling forever with stdin closed is stopped with a message', () => {

@@ -17,7 +17,16 @@ export class UsageError extends Error {
 
 export interface RunCommand {
   readonly kind: 'run';
+  /** the guest file: a bare-metal ELF, or with --kernel a kernel (ELF or RISC-V Linux Image) */
   readonly file: string;
+  /** 'kernel': boot `file` in S-mode with the hypervisor as SBI firmware and a device tree */
+  readonly mode: 'bare' | 'kernel';
+  /** kernel command line (--append), kernel mode only */
+  readonly bootargs?: string;
+  /** print the VM-exit table on stderr when the guest stops */
+  readonly stats: boolean;
+  /** guest time follows retired instructions */
+  readonly deterministic: boolean;
   readonly ramBytes: number;
   /** stop after this many instructions (exit 124); undefined = no limit */
   readonly maxInstructions?: number;
@@ -28,19 +37,33 @@ export interface RunCommand {
 export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | RunCommand;
 
 export const HELP_TEXT = `Usage: minivisor run <guest.elf> [options]
+       minivisor run --kernel <image> [--append "<bootargs>"] [options]
        minivisor --help | --version
 
 Runs a 32-bit RISC-V guest (an ELF linked for 0x80000000, the same file
-qemu-system-riscv32 -M virt -bios none -kernel runs) on minivisor's core.
+qemu-system-riscv32 -M virt -bios none -kernel runs) on minivisor's core,
+starting in M-mode at its entry point.
+
+With --kernel, boots a kernel instead (an ELF, or a RISC-V Linux Image) in
+S-mode, as QEMU's -kernel does with OpenSBI: minivisor is the SBI firmware
+(SBI 2.0 hypercalls), a0 = 0 (hart id) and a1 = the address of a device tree
+describing the guest, placed at the top of RAM.
+
 The guest console is the terminal: its UART output goes to stdout and stdin
 goes to its UART. On a terminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A to
 send Ctrl-A, Ctrl-A h for help.
 
 Options:
+  --kernel FILE            boot FILE as a kernel in S-mode (see above)
+  --append ARGS            kernel command line (/chosen/bootargs); needs --kernel
   --ram SIZE               guest RAM: 64M (default), 1G, 4096K or bytes;
                            1 MiB to 1 GiB, a multiple of 4 KiB
   --max-instructions N     stop after N instructions (1e9 or 1000000000)
   --timeout S              stop after S seconds of real time (e.g. 10, 0.5)
+  --stats                  when the guest stops, print its VM exits by reason
+                           (MMIO per device, SBI calls, traps...) on stderr
+  --deterministic          guest time follows retired instructions (1 tick of
+                           the 10 MHz timer per instruction), so runs repeat
   -h, --help               show this help
   -V, --version            show the version
 
@@ -48,7 +71,8 @@ Exit status:
   the guest's exit code (low 8 bits, like QEMU's SiFive test device);
   124 if --max-instructions or --timeout stopped the guest;
   2 for a bad command line, an unreadable file or an invalid guest image;
-  1 if the host could not run the guest (core missing, out of memory);
+  1 if the host could not run the guest (core missing, out of memory), or the
+    guest is stuck (its trap handler faults on itself) or idles forever;
   0 after Ctrl-A x.
 `;
 
@@ -138,6 +162,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
         ram: { type: 'string' },
         'max-instructions': { type: 'string' },
         timeout: { type: 'string' },
+        kernel: { type: 'string' },
+        append: { type: 'string' },
+        stats: { type: 'boolean' },
+        deterministic: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -153,12 +181,33 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === undefined) throw new UsageError("missing command; to run a guest: minivisor run <guest.elf>");
   if (command === 'help') return { kind: 'help' };
   if (command !== 'run') throw new UsageError(`unknown command '${command}'; to run a guest: minivisor run <guest.elf>`);
-  const [file, ...extra] = rest;
-  if (file === undefined) throw new UsageError('missing guest file: minivisor run <guest.elf>');
-  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (one guest file per run)`);
+  const kernel = values.kernel;
+  if (kernel === '') throw new UsageError("option '--kernel' needs a file name");
+  let file: string | undefined;
+  if (kernel !== undefined) {
+    if (rest.length > 0) {
+      throw new UsageError(`unexpected argument '${rest[0]}': with --kernel, the kernel is the guest (minivisor run --kernel <image>)`);
+    }
+    file = kernel;
+  } else {
+    file = rest[0];
+    if (file === undefined) throw new UsageError('missing guest file: minivisor run <guest.elf> (or --kernel <image>)');
+    if (rest.length > 1) throw new UsageError(`unexpected argument '${rest[1]}' (one guest file per run)`);
+    if (values.append !== undefined) {
+      throw new UsageError('--append needs --kernel: only a kernel gets a command line (minivisor run --kernel <image> --append "...")');
+    }
+  }
 
   const ramBytes = values.ram === undefined ? DEFAULT_RAM_BYTES : parseRamOption(values.ram);
-  const cmd: { -readonly [K in keyof RunCommand]: RunCommand[K] } = { kind: 'run', file, ramBytes };
+  const cmd: { -readonly [K in keyof RunCommand]: RunCommand[K] } = {
+    kind: 'run',
+    file,
+    mode: kernel !== undefined ? 'kernel' : 'bare',
+    ramBytes,
+    stats: values.stats === true,
+    deterministic: values.deterministic === true,
+  };
+  if (kernel !== undefined) cmd.bootargs = values.append ?? '';
   if (values['max-instructions'] !== undefined) cmd.maxInstructions = parseMaxInstructions(values['max-instructions']);
   if (values.timeout !== undefined) cmd.timeoutSeconds = parseTimeout(values.timeout);
   return cmd;

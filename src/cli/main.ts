@@ -8,15 +8,18 @@
  *   124           --max-instructions or --timeout ran out (the status `timeout(1)` uses);
  *   2             bad command line, unreadable guest file, or invalid guest image;
  *   1             the host could not run the guest: core missing, out of host memory, the guest
- *                 idles forever (WFI with no timer armed and stdin closed), or an internal error;
+ *                 idles forever (WFI with no timer armed and stdin closed), the guest is stuck
+ *                 (its trap handler faults on itself), or an internal error;
  *   141           stdout was closed by its reader (128 + SIGPIPE, as a shell would report it).
  */
 import { readFile } from 'node:fs/promises';
 import { Hypervisor, GuestCreateError, checkRamSize } from '../core/hypervisor.js';
 import { CoreLoadError } from '../core/wasm.js';
-import { ElfError, parseElf } from '../loader/elf.js';
+import { ElfError, hex32, parseElf } from '../loader/elf.js';
+import { KernelError, parseKernel } from '../loader/kernel.js';
+import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
 import { HELP_TEXT, UsageError, parseCommandLine, type Command, type RunCommand } from './args.js';
-import { runGuest, type RunIo } from './run.js';
+import { runGuest, type RunIo, type RunOutcome } from './run.js';
 
 export const EXIT_USAGE = 2;
 export const EXIT_HOST_ERROR = 1;
@@ -70,9 +73,10 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
   const bytes = await readGuestFile(cmd.file);
   try {
     // Validate before loading the core, so a bad image is reported the same with or without it.
-    parseElf(bytes, { ramBytes: cmd.ramBytes, symbols: false });
+    if (cmd.mode === 'kernel') parseKernel(bytes, { ramBytes: cmd.ramBytes, bootargs: cmd.bootargs });
+    else parseElf(bytes, { ramBytes: cmd.ramBytes, symbols: false });
   } catch (e) {
-    if (e instanceof ElfError) throw new CliFailure(`${cmd.file}: ${e.message}`, EXIT_USAGE, true);
+    if (e instanceof ElfError || e instanceof KernelError) throw new CliFailure(`${cmd.file}: ${e.message}`, EXIT_USAGE, true);
     throw e;
   }
 
@@ -85,36 +89,58 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
   }
   let guest;
   try {
-    guest = hv.createGuest({ ramBytes: cmd.ramBytes });
+    guest = hv.createGuest({ ramBytes: cmd.ramBytes, deterministic: cmd.deterministic });
   } catch (e) {
     if (e instanceof GuestCreateError) throw new CliFailure(e.message, EXIT_HOST_ERROR);
     throw e;
   }
   try {
-    guest.load(bytes);
+    if (cmd.mode === 'kernel') guest.bootKernel(bytes, { bootargs: cmd.bootargs });
+    else guest.load(bytes);
+    const started = performance.now();
     const outcome = await runGuest(guest, cmd, io);
-    switch (outcome.kind) {
-      case 'halted':
-        return outcome.exitCode & 0xff;
-      case 'instruction-limit':
-        io.stderr.write(`minivisor: stopped after ${outcome.instructions} instructions (--max-instructions)\n`);
-        return EXIT_LIMIT;
-      case 'timeout':
-        io.stderr.write(`minivisor: stopped after ${cmd.timeoutSeconds} s (--timeout)\n`);
-        return EXIT_LIMIT;
-      case 'terminated':
-        io.stderr.write('\r\nminivisor: terminated\n');
-        return 0;
-      case 'idle-forever':
-        io.stderr.write(
-          `minivisor: stopped after ${outcome.instructions} instruction${outcome.instructions === 1 ? "" : "s"}: the guest waits for an interrupt that cannot come (no timer armed, stdin closed)\n`,
-        );
-        return EXIT_HOST_ERROR;
-      case 'output-closed':
-        return EXIT_OUTPUT_CLOSED;
+    const seconds = (performance.now() - started) / 1000;
+    const status = reportOutcome(outcome, cmd, io);
+    if (cmd.stats) {
+      io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}`);
     }
+    return status;
   } finally {
     guest.destroy();
+  }
+}
+
+function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo): number {
+  switch (outcome.kind) {
+    case 'halted':
+      return outcome.exitCode & 0xff;
+    case 'instruction-limit':
+      io.stderr.write(`minivisor: stopped after ${outcome.instructions} instructions (--max-instructions)\n`);
+      return EXIT_LIMIT;
+    case 'timeout':
+      io.stderr.write(`minivisor: stopped after ${cmd.timeoutSeconds} s (--timeout)\n`);
+      return EXIT_LIMIT;
+    case 'terminated':
+      io.stderr.write('\r\nminivisor: terminated\n');
+      return 0;
+    case 'idle-forever':
+      io.stderr.write(
+        `minivisor: stopped after ${outcome.instructions} instruction${outcome.instructions === 1 ? "" : "s"}: the guest waits for an interrupt that cannot come (no timer armed, stdin closed)\n`,
+      );
+      return EXIT_HOST_ERROR;
+    case 'faulted': {
+      const what = outcome.cause === undefined ? 'an exception' : `exception ${EXCEPTION_NAMES[outcome.cause & 0xf] ?? outcome.cause} (cause ${outcome.cause})`;
+      const hint =
+        cmd.mode === 'kernel'
+          ? ' (with --kernel the guest starts in S-mode and must set stvec; a bare-metal M-mode program runs without --kernel)'
+          : ' (is mtvec set?)';
+      io.stderr.write(
+        `minivisor: the guest is stuck after ${outcome.instructions} instructions: ${what} at ${hex32(outcome.pc)}, where its own trap handler is${hint}\n`,
+      );
+      return EXIT_HOST_ERROR;
+    }
+    case 'output-closed':
+      return EXIT_OUTPUT_CLOSED;
   }
 }
 

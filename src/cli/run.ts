@@ -35,6 +35,7 @@ export type RunOutcome =
   | { readonly kind: 'timeout'; readonly instructions: number }
   | { readonly kind: 'terminated'; readonly instructions: number }
   | { readonly kind: 'idle-forever'; readonly instructions: number }
+  | { readonly kind: 'faulted'; readonly instructions: number; readonly cause: number | undefined; readonly pc: number }
   | { readonly kind: 'output-closed'; readonly instructions: number };
 
 /**
@@ -255,6 +256,9 @@ export async function runGuest(guest: Guest, limits: RunLimits, io: RunIo): Prom
         case StopReason.Reset:
           guest.reset();
           break;
+        case StopReason.Faulted:
+          await output.flush();
+          return { kind: 'faulted', instructions, ...guest.fault };
         case StopReason.Wfi: {
           if (input.feed(guest) > 0) break; // the new input raises the UART interrupt: run again
           const now = performance.now();
@@ -272,8 +276,9 @@ export async function runGuest(guest: Guest, limits: RunLimits, io: RunIo): Prom
         }
         case StopReason.Budget:
         case StopReason.OutputFull: // drained above
-        default:
           break;
+        default:
+          throw new Error(`the core returned an unknown stop reason ${reason as number}`);
       }
       if (performance.now() >= deadline) return { kind: 'timeout', instructions };
       await yieldToEventLoop(); // let stdin, stdout and timers run between slices

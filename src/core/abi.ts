@@ -41,6 +41,21 @@ export interface CoreExports {
   /** u32 */ guestReg(h: GuestHandle, n: number): number;
   guestSetReg(h: GuestHandle, n: number, value: number): void;
   guestSetPc(h: GuestHandle, pc: number): void;
+  /**
+   * Kernel-mode boot, after guestReset and loading the image (and the device tree): the core is the
+   * guest's SBI firmware; the hart enters S-mode at `entry` with a0 = 0 (hart id), a1 = `dtb`.
+   */
+  guestBootKernel(h: GuestHandle, entry: number, dtb: number): void;
+  /** u32: byte offset in `memory` of the guest's VM-exit counters (guestExitsCount() u64 values) */
+  guestExitsPtr(h: GuestHandle): number;
+  /** u32: how many exit counters a guest has (128) */
+  guestExitsCount(): number;
+  /** f64: bytes of RAM a new guest could still get */
+  hostFreeBytes(): number;
+  /** u32, after STOP_FAULTED: the exception cause the guest is stuck on (newer cores; optional) */
+  guestFaultCause?(h: GuestHandle): number;
+  /** u32, after STOP_FAULTED: the PC where the guest is stuck (newer cores; optional) */
+  guestFaultPc?(h: GuestHandle): number;
 }
 
 /** Names of the function exports, for checking a module against the ABI. */
@@ -65,6 +80,10 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestReg',
   'guestSetReg',
   'guestSetPc',
+  'guestBootKernel',
+  'guestExitsPtr',
+  'guestExitsCount',
+  'hostFreeBytes',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */
@@ -73,12 +92,17 @@ export const StopReason = {
   Budget: 0,
   /** the guest waits for an interrupt; sleep until `nextDeadline` or input */
   Wfi: 1,
-  /** the guest powered off (SiFive test device); see `exitCode` */
+  /** the guest powered off (SiFive test device, or SBI system shutdown); see `exitCode` */
   Halted: 2,
-  /** the guest asked for a reset (test device 0x7777); reload the image (Guest.reset()) */
+  /** the guest asked for a reset (test device 0x7777, or SBI system reboot); reload the image (Guest.reset()) */
   Reset: 3,
   /** the console output buffer is full; drain it and call again */
   OutputFull: 4,
+  /**
+   * the guest is stuck for good: an exception whose handler is the very instruction that raised it,
+   * in the same mode (typically mtvec/stvec unset); see Guest.fault
+   */
+  Faulted: 5,
 } as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
@@ -87,8 +111,9 @@ export const STOP_WFI = StopReason.Wfi;
 export const STOP_HALTED = StopReason.Halted;
 export const STOP_RESET = StopReason.Reset;
 export const STOP_OUTPUT_FULL = StopReason.OutputFull;
+export const STOP_FAULTED = StopReason.Faulted;
 
-const STOP_NAMES = ['STOP_BUDGET', 'STOP_WFI', 'STOP_HALTED', 'STOP_RESET', 'STOP_OUTPUT_FULL'] as const;
+const STOP_NAMES = ['STOP_BUDGET', 'STOP_WFI', 'STOP_HALTED', 'STOP_RESET', 'STOP_OUTPUT_FULL', 'STOP_FAULTED'] as const;
 
 export function stopReasonName(r: number): string {
   return STOP_NAMES[r] ?? `unknown stop reason ${r}`;

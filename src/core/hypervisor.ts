@@ -15,7 +15,9 @@ import {
   type StopReason,
 } from './abi.js';
 import { loadCore, type LoadCoreOptions } from './wasm.js';
-import { formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
+import { RAM_BASE, formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
+import { parseKernel, type KernelImage } from '../loader/kernel.js';
+import { readExits, type ExitStats } from './exits.js';
 
 export type GuestCreateErrorCode = 'bad-ram-size' | 'out-of-memory' | 'too-many-guests';
 
@@ -60,6 +62,16 @@ export function checkRamSize(ramBytes: number): string | undefined {
 }
 
 export interface HypervisorOptions extends LoadCoreOptions {}
+
+export interface BootKernelOptions {
+  /** the kernel command line, /chosen/bootargs in the device tree (default empty) */
+  readonly bootargs?: string;
+}
+
+/** What a guest boots from, kept for reset(). */
+type BootImage =
+  | { readonly kind: 'bare'; readonly image: ElfImage }
+  | { readonly kind: 'kernel'; readonly kernel: KernelImage; readonly bootargs: string };
 
 export interface GuestOptions {
   /** RAM size in bytes: a multiple of 4 KiB, 1 MiB .. 1 GiB */
@@ -111,6 +123,11 @@ export class Hypervisor {
     return guest;
   }
 
+  /** Bytes of RAM a new guest could still get from this core (an upper bound: its control block comes out of it too). */
+  get freeBytes(): number {
+    return this.core.hostFreeBytes();
+  }
+
   /** Guests created and not destroyed. */
   get guestCount(): number {
     return this.guests.size;
@@ -124,7 +141,7 @@ export class Hypervisor {
 
 /** One guest machine. All methods throw {@link GuestStateError} after destroy(). */
 export class Guest {
-  private image: ElfImage | undefined;
+  private bootImage: BootImage | undefined;
   private destroyed = false;
   private readonly onDestroy: () => void;
 
@@ -173,35 +190,90 @@ export class Guest {
 
   /** Like load() for an image already parsed (it must fit this guest's RAM). */
   loadImage(image: ElfImage): void {
-    const h = this.h();
-    loadElfIntoRam(image, this.ram());
-    this.image = image;
-    this.core.guestReset(h); // after the copy (see reset())
-    this.boot(h, image);
+    this.h();
+    this.boot({ kind: 'bare', image });
   }
 
-  private boot(h: GuestHandle, image: ElfImage): void {
-    this.core.guestSetPc(h, image.entry);
-    this.core.guestSetReg(h, 10, 0); // a0 = hart id
-    this.core.guestSetReg(h, 11, 0); // a1 = device tree address (none yet)
+  private boot(b: BootImage): void {
+    const previous = this.bootImage;
+    this.bootImage = b;
+    try {
+      this.reset();
+    } catch (e) {
+      this.bootImage = previous; // e.g. an image parsed for a bigger RAM
+      throw e;
+    }
   }
 
-  /** The image last loaded, if any. */
-  get loadedImage(): ElfImage | undefined {
-    return this.image;
+  /**
+   * Boots a kernel in S-mode with the hypervisor as its SBI firmware: `bytes` is an ELF (segments at
+   * p_paddr, entry from the header) or a RISC-V Linux `Image` (loaded at RAM start + text_offset).
+   * Validates it (throws KernelError), resets the guest, copies the kernel into RAM (bss zeroed),
+   * writes the device tree (with `bootargs`) at the top of RAM and enters the kernel with a0 = 0
+   * (hart id) and a1 = the device tree's address. reset() does all of it again.
+   */
+  bootKernel(bytes: Uint8Array | ArrayBuffer, options: BootKernelOptions = {}): KernelImage {
+    const bootargs = options.bootargs ?? '';
+    const kernel = parseKernel(bytes, { ramBytes: this.ramBytes, bootargs });
+    this.boot({ kind: 'kernel', kernel, bootargs });
+    return kernel;
+  }
+
+  /** The ELF image last loaded with load(), or the kernel last booted with bootKernel(), if any. */
+  get loadedImage(): ElfImage | KernelImage | undefined {
+    const b = this.bootImage;
+    return b === undefined ? undefined : b.kind === 'bare' ? b.image : b.kernel;
+  }
+
+  /** The kernel last booted with bootKernel(), if the guest is in kernel mode. */
+  get loadedKernel(): KernelImage | undefined {
+    return this.bootImage?.kind === 'kernel' ? this.bootImage.kernel : undefined;
   }
 
   /**
    * System reset, as QEMU does it: the CPU and devices go back to reset state and the last image's
-   * segments are copied into RAM again (bss zeroed); nothing else in RAM is cleared. Without an
-   * image, only the CPU and devices are reset.
+   * segments are copied into RAM again (bss zeroed); nothing else in RAM is cleared. A kernel also
+   * gets its device tree written again and is booted again in S-mode. Without an image, only the
+   * CPU and devices are reset. VM-exit counters keep counting across resets.
    */
   reset(): void {
     const h = this.h();
+    const b = this.bootImage;
     // Copy first, then guestReset: the core may cache decoded code, and reset is where it forgets it.
-    if (this.image) loadElfIntoRam(this.image, this.ram());
+    if (b?.kind === 'bare') loadElfIntoRam(b.image, this.ram());
+    if (b?.kind === 'kernel') {
+      const ram = this.ram();
+      loadElfIntoRam(b.kernel, ram);
+      const dt = b.kernel.deviceTree;
+      ram.set(dt.blob, dt.address - RAM_BASE);
+    }
     this.core.guestReset(h);
-    if (this.image) this.boot(h, this.image);
+    if (b?.kind === 'bare') {
+      this.core.guestSetPc(h, b.image.entry);
+      this.core.guestSetReg(h, 10, 0); // a0 = hart id
+      this.core.guestSetReg(h, 11, 0); // a1 = device tree address (none for a bare guest)
+    } else if (b?.kind === 'kernel') {
+      this.core.guestBootKernel(h, b.kernel.entry, b.kernel.deviceTree.address);
+    }
+  }
+
+  /**
+   * Raw VM-exit counters, one per index of EXIT_NAMES (src/core/exits.ts), counted since the guest
+   * was created. Exact up to 2^53.
+   */
+  exitCounters(): number[] {
+    const h = this.h();
+    const ptr = this.core.guestExitsPtr(h) >>> 0;
+    const n = this.core.guestExitsCount() >>> 0;
+    const words = new Uint32Array(this.core.memory.buffer, ptr, n * 2);
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = words[2 * i] + words[2 * i + 1] * 2 ** 32;
+    return out;
+  }
+
+  /** The non-zero VM-exit counters by name (`mmio:uart:write`, `sbi:time.set_timer`, ...), kvm_stat style. */
+  exits(): ExitStats {
+    return readExits(this);
   }
 
   /** Runs up to `budget` instructions (1 .. 2^32-1). */
@@ -226,6 +298,18 @@ export class Guest {
   /** The 16-bit exit code after a run() returned StopReason.Halted (0 for 0x5555). */
   get exitCode(): number {
     return this.core.guestExitCode(this.h());
+  }
+
+  /**
+   * After StopReason.Faulted: the exception cause (mcause code) the guest is stuck on and the PC of
+   * the faulting instruction, which is also its trap handler. `cause` is undefined on a core that
+   * does not report it.
+   */
+  get fault(): { readonly cause: number | undefined; readonly pc: number } {
+    const h = this.h();
+    const cause = this.core.guestFaultCause ? this.core.guestFaultCause(h) >>> 0 : undefined;
+    const pc = this.core.guestFaultPc ? this.core.guestFaultPc(h) >>> 0 : this.pc;
+    return { cause, pc };
   }
 
   /** After StopReason.Wfi: host tick (10 MHz, same clock as hostTicks) when the timer fires, or +Infinity. */
@@ -288,7 +372,7 @@ export class Guest {
     if (this.destroyed) return;
     this.core.guestDestroy(this.handle);
     this.destroyed = true;
-    this.image = undefined;
+    this.bootImage = undefined;
     this.onDestroy();
   }
 

@@ -49,6 +49,8 @@ export class ElfError extends Error {
 export interface ElfSegment {
   /** guest-physical load address (p_paddr) */
   readonly paddr: number;
+  /** virtual address the segment is linked at (p_vaddr; equal to paddr for bare-metal guests) */
+  readonly vaddr?: number;
   /** the file bytes (p_filesz of them); a copy, independent of the input buffer */
   readonly data: Uint8Array;
   /** bytes the segment occupies in memory (p_memsz >= data.length); the rest is zero-filled (bss) */
@@ -79,6 +81,12 @@ export interface ParseElfOptions {
   readonly ramBytes: number;
   /** read .symtab (default true); a damaged symbol table is ignored, never an error */
   readonly symbols?: boolean;
+  /**
+   * Accept an entry point given as a virtual address (default false): when e_entry is outside RAM
+   * but inside a segment's p_vaddr range, the entry becomes the matching physical address (a Linux
+   * vmlinux is linked at its virtual addresses and loaded at its physical ones).
+   */
+  readonly virtualEntry?: boolean;
 }
 
 const EM_RISCV = 243;
@@ -184,7 +192,7 @@ export function parseElf(input: Uint8Array | ArrayBuffer, options: ParseElfOptio
     if (isLinuxImage(bytes)) {
       throw new ElfError(
         'linux-image',
-        'this is a RISC-V Linux kernel Image, not an ELF executable; use --kernel to boot a kernel (not supported yet)',
+        'this is a RISC-V Linux kernel Image, not an ELF executable; boot it as a kernel (minivisor run --kernel FILE)',
       );
     }
     throw new ElfError(
@@ -255,6 +263,7 @@ export function parseElf(input: Uint8Array | ArrayBuffer, options: ParseElfOptio
     const ph = ePhoff + i * ePhentsize;
     if (u32(ph) !== PT_LOAD) continue;
     const offset = u32(ph + 4);
+    const vaddr = u32(ph + 8);
     const paddr = u32(ph + 12);
     const filesz = u32(ph + 16);
     const memsz = u32(ph + 20);
@@ -302,20 +311,25 @@ export function parseElf(input: Uint8Array | ArrayBuffer, options: ParseElfOptio
       }
     }
     placed.push({ index: i, start: paddr, end });
-    segments.push({ paddr, data: bytes.slice(offset, offset + filesz), memsz, flags });
+    segments.push({ paddr, vaddr, data: bytes.slice(offset, offset + filesz), memsz, flags });
   }
 
   if (segments.length === 0) {
     throw new ElfError('no-loadable-segments', 'the ELF file has no loadable (PT_LOAD) segments, so nothing to load');
   }
-  if (eEntry < RAM_BASE || eEntry >= ramEnd) {
+  let entry = eEntry;
+  if ((entry < RAM_BASE || entry >= ramEnd) && options.virtualEntry) {
+    const seg = segments.find((sg) => sg.vaddr !== undefined && eEntry >= sg.vaddr && eEntry < sg.vaddr + sg.memsz);
+    if (seg?.vaddr !== undefined) entry = seg.paddr + (eEntry - seg.vaddr);
+  }
+  if (entry < RAM_BASE || entry >= ramEnd) {
     throw new ElfError(
       'entry-outside-ram',
       `entry point ${hex32(eEntry)} is outside RAM (${ramRange(ramBytes)}); link the guest for ${hex32(RAM_BASE)}`,
     );
   }
 
-  const image: { entry: number; segments: ElfSegment[]; symbols?: ElfSymbol[] } = { entry: eEntry, segments };
+  const image: { entry: number; segments: ElfSegment[]; symbols?: ElfSymbol[] } = { entry, segments };
   if (options.symbols !== false) {
     const symbols = readSymbols(bytes, view, eShoff, eShentsize, eShnum);
     if (symbols) image.symbols = symbols;

@@ -143,7 +143,7 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
 
 // ---- RV32I encoders (just enough for test guests) -----------------------------------------
 
-export const reg = { zero: 0, ra: 1, sp: 2, t0: 5, t1: 6, t2: 7, a0: 10, a1: 11 } as const;
+export const reg = { zero: 0, ra: 1, sp: 2, t0: 5, t1: 6, t2: 7, a0: 10, a1: 11, a2: 12, a6: 16, a7: 17 } as const;
 
 export const rv = {
   lui: (rd: number, imm20: number) => (((imm20 & 0xfffff) << 12) | (rd << 7) | 0x37) >>> 0,
@@ -167,6 +167,11 @@ export const rv = {
   /** j . (jal x0, 0): spin forever */
   spin: () => 0x0000006f,
   wfi: () => 0x10500073,
+  /** ecall (SYSTEM, funct12 0) */
+  ecall: () => 0x00000073,
+  /** jal x0, off: jump by a byte offset (even, within +-1 MiB) */
+  j: (off: number) =>
+    ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) | (((off >> 12) & 0xff) << 12) | 0x6f) >>> 0,
   /** li rd, value as lui + addi (two instructions) */
   li: (rd: number, value: number): number[] => {
     const lo = ((value & 0xfff) << 20) >> 20; // sign-extended low 12 bits
