@@ -46,6 +46,12 @@ export let gRamHost: u32 = 0;
 export let gRamSize: u32 = 0;
 
 let regionsTop: u32 = REGIONS_START;
+/** Regions never reach past this: the host's ceiling on the instance's memory. */
+let memoryLimit: u64 = 0xffff_0000;
+
+export function setMemoryLimit(bytes: u64): void {
+  memoryLimit = bytes < 0xffff_0000 ? bytes : 0xffff_0000;
+}
 
 @inline function entry(h: i32): u32 {
   return GUEST_TABLE + (<u32>h << 4);
@@ -159,7 +165,7 @@ export function createGuest(ramBytes: u32): i32 {
   let base = takeHole(size);
   if (base == 0) {
     const end = <u64>regionsTop + size;
-    if (end > 0xffff_0000 || !ensureMemory(end)) return CREATE_NO_MEMORY;
+    if (end > memoryLimit || !ensureMemory(end)) return CREATE_NO_MEMORY;
     base = regionsTop;
     regionsTop += size;
   }
@@ -186,10 +192,10 @@ export function destroyGuest(h: i32): void {
 
 /** Bytes a new guest could still get: the largest hole, or what the memory can still grow by. */
 export function hostBytesAvailable(): f64 {
-  let best: f64 = 0xffff_0000 - <f64>regionsTop;
+  let best: f64 = <f64>memoryLimit - <f64>regionsTop;
   for (let i: u32 = 0; i < MAX_HOLES; i++) {
     const hs = <f64>load<u32>(HOLES + (i << 3) + 4);
     if (hs > best) best = hs;
   }
-  return best - <f64>BLOCK_SIZE;
+  return best > <f64>BLOCK_SIZE ? best - <f64>BLOCK_SIZE : 0;
 }

@@ -5,7 +5,7 @@ import { RAM_BASE } from "./layout";
 import {
   B_DETERMINISTIC, B_EXIT_CODE, B_LAST_RUN, B_RAM_HOST, B_RAM_SIZE, B_STATUS, B_TIME_BASE, B_TIME_SKIP,
   STATUS_RUNNABLE, createGuest, destroyGuest, gBlock, hostBytesAvailable, isGuest, switchTo,
-  B_FAULT_CAUSE, B_FAULT_PC, blockOf, regionSize, saveCurrent,
+  B_FAULT_CAUSE, B_FAULT_PC, blockOf, regionSize, saveCurrent, setMemoryLimit,
 } from "./guests";
 import { HART_SAVED, H_PC, H_PRIV, PRIV_M } from "./hart";
 import { forgetContext } from "./tlbcontext";
@@ -33,6 +33,11 @@ export function guestDestroy(h: i32): void {
 
 export function hostFreeBytes(): f64 {
   return hostBytesAvailable();
+}
+
+/** Caps the memory guests may take in this instance (e.g. what a browser tab can spare). */
+export function hostSetMemoryLimit(bytes: f64): void {
+  setMemoryLimit(bytes > 0 ? <u64>bytes : 0);
 }
 
 /** Power-on reset of the CPU and devices; RAM and the console buffers are kept. */

@@ -29,3 +29,5 @@ export type { ExitStat, ExitStats, ExitTableOptions } from './core/exits.js';
 export { placeDeviceTree, virtDeviceTree } from './boot/virt-devicetree.js';
 export { parseFdt, buildFdt } from './boot/fdt.js';
 export type { FdtNode, FdtValue } from './boot/fdt.js';
+export { Scheduler, ScheduledGuest } from './core/scheduler.js';
+export type { GuestState, SchedulerOptions, AddGuestOptions, RunReport } from './core/scheduler.js';

@@ -52,11 +52,27 @@ export interface CoreExports {
   guestExitsCount(): number;
   /** f64: bytes of RAM a new guest could still get */
   hostFreeBytes(): number;
-  /** u32, after STOP_FAULTED: the exception cause the guest is stuck on (newer cores; optional) */
-  guestFaultCause?(h: GuestHandle): number;
-  /** u32, after STOP_FAULTED: the PC where the guest is stuck (newer cores; optional) */
-  guestFaultPc?(h: GuestHandle): number;
+  /** caps the bytes of memory this instance's guests may take (default: all 4 GiB a Wasm memory can have) */
+  hostSetMemoryLimit(bytes: number): void;
+  /** u32, after STOP_FAULTED: the exception cause the guest is stuck on */
+  guestFaultCause(h: GuestHandle): number;
+  /** u32, after STOP_FAULTED: the PC where the guest is stuck */
+  guestFaultPc(h: GuestHandle): number;
+  /**
+   * u32: byte offset of the guest's control block with its architectural state brought up to
+   * date: x0..x31, PC, privilege and CSRs in the first HART_STATE_BYTES, device state at
+   * DEVICE_STATE_OFFSET (see assembly/hart.ts and the device files).
+   */
+  guestStatePtr(h: GuestHandle): number;
+  /** u32: the guest's whole region (control block + RAM) in `memory`: its isolation boundary */
+  guestRegionBase(h: GuestHandle): number;
+  /** u32 */ guestRegionSize(h: GuestHandle): number;
 }
+
+/** Layout of the block guestStatePtr points at. */
+export const HART_STATE_BYTES = 0x200;
+export const DEVICE_STATE_OFFSET = 0x400;
+export const DEVICE_STATE_BYTES = 0x300;
 
 /** Names of the function exports, for checking a module against the ABI. */
 export const CORE_FUNCTION_EXPORTS = [
@@ -84,6 +100,12 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestExitsPtr',
   'guestExitsCount',
   'hostFreeBytes',
+  'hostSetMemoryLimit',
+  'guestFaultCause',
+  'guestFaultPc',
+  'guestStatePtr',
+  'guestRegionBase',
+  'guestRegionSize',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */

@@ -9,6 +9,9 @@ import {
   RAM_ALIGN_BYTES,
   RAM_MAX_BYTES,
   RAM_MIN_BYTES,
+  HART_STATE_BYTES,
+  DEVICE_STATE_OFFSET,
+  DEVICE_STATE_BYTES,
   type CoreExports,
   type GuestHandle,
   type Priv,
@@ -109,7 +112,7 @@ export class Hypervisor {
         case CREATE_OUT_OF_MEMORY:
           throw new GuestCreateError(
             'out-of-memory',
-            `out of host memory: no room for a guest with ${formatBytes(ramBytes)} of RAM (${this.guests.size} guest${this.guests.size === 1 ? '' : 's'} already running); use less RAM or destroy a guest`,
+            `out of host memory: no room for a guest with ${formatBytes(ramBytes)} of RAM; at most ${formatBytes(Math.max(0, this.core.hostFreeBytes()))} is left (${this.guests.size} guest${this.guests.size === 1 ? '' : 's'} already running); use less RAM or destroy a guest`,
           );
         case CREATE_TOO_MANY_GUESTS:
           throw new GuestCreateError('too-many-guests', `too many guests: the core holds ${this.guests.size} already; destroy one first`);
@@ -124,6 +127,15 @@ export class Hypervisor {
   }
 
   /** Bytes of RAM a new guest could still get from this core (an upper bound: its control block comes out of it too). */
+  /**
+   * Caps the memory this instance gives its guests (their regions: RAM plus a 64 KiB control
+   * block each). A browser tab, for one, may not get the 4 GiB a Wasm memory can address.
+   */
+  setMemoryLimit(bytes: number): void {
+    if (!(bytes >= 0)) throw new RangeError(`memory limit ${bytes}: must be a number of bytes >= 0`);
+    this.core.hostSetMemoryLimit(bytes);
+  }
+
   get freeBytes(): number {
     return this.core.hostFreeBytes();
   }
@@ -305,11 +317,9 @@ export class Guest {
    * the faulting instruction, which is also its trap handler. `cause` is undefined on a core that
    * does not report it.
    */
-  get fault(): { readonly cause: number | undefined; readonly pc: number } {
+  get fault(): { readonly cause: number; readonly pc: number } {
     const h = this.h();
-    const cause = this.core.guestFaultCause ? this.core.guestFaultCause(h) >>> 0 : undefined;
-    const pc = this.core.guestFaultPc ? this.core.guestFaultPc(h) >>> 0 : this.pc;
-    return { cause, pc };
+    return { cause: this.core.guestFaultCause(h) >>> 0, pc: this.core.guestFaultPc(h) >>> 0 };
   }
 
   /** After StopReason.Wfi: host tick (10 MHz, same clock as hostTicks) when the timer fires, or +Infinity. */
@@ -365,6 +375,42 @@ export class Guest {
     let n = 0;
     while (n < data.length && this.core.guestConsoleInPush(h, data[n]) !== 0) n++;
     return n;
+  }
+
+  /**
+   * A hash of everything the guest can observe or change: registers, PC, privilege, CSRs, device
+   * state and all of RAM. Two runs of a deterministic guest with the same input end with the
+   * same hash. (FNV-1a over 32-bit words, two lanes: for comparing states, not for security.)
+   */
+  stateHash(): string {
+    const h = this.h();
+    const mem = this.core.memory.buffer;
+    const block = this.core.guestStatePtr(h) >>> 0;
+    const parts = [
+      new Uint32Array(mem, block, HART_STATE_BYTES / 4),
+      new Uint32Array(mem, block + DEVICE_STATE_OFFSET, DEVICE_STATE_BYTES / 4),
+      new Uint32Array(mem, this.core.guestRamHost(h) >>> 0, (this.core.guestRamSize(h) >>> 0) / 4),
+    ];
+    let a = 0x811c9dc5;
+    let b = 0x01000193;
+    for (const words of parts) {
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i]!;
+        a = Math.imul(a ^ w, 0x01000193);
+        b = Math.imul(b ^ (w >>> 16) ^ (w << 16), 0x85ebca6b) ^ i;
+      }
+    }
+    return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** The guest's region of the core's memory (control block + RAM): the isolation boundary. */
+  region(): { readonly base: number; readonly size: number; readonly ramBase: number } {
+    const h = this.h();
+    return {
+      base: this.core.guestRegionBase(h) >>> 0,
+      size: this.core.guestRegionSize(h) >>> 0,
+      ramBase: this.core.guestRamHost(h) >>> 0,
+    };
   }
 
   /** Frees the guest and zeroes its memory; the object is unusable afterwards. Idempotent. */

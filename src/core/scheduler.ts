@@ -1,0 +1,266 @@
+/**
+ * Sharing one core instance (one host CPU) among its guests: weighted round-robin over
+ * instruction quanta. A guest's weight is its CPU share; a guest waiting for an interrupt is
+ * skipped until its timer is due or input arrives, so idle guests cost no host CPU, and
+ * `runFor` reports when the next one wakes so that its caller can sleep until then.
+ */
+import { StopReason } from './abi.js';
+import type { Guest } from './hypervisor.js';
+
+export type GuestState = 'running' | 'waiting' | 'paused' | 'halted' | 'faulted';
+
+export interface SchedulerOptions {
+  /** Instructions a guest of weight 1 runs per turn (default 100 000). */
+  readonly quantum?: number;
+  /** Host clock in milliseconds (default performance.now). Must match the core's hostTicks / 1e4. */
+  readonly now?: () => number;
+  /** Receives each guest's console output after its turn. */
+  readonly onOutput?: (guest: ScheduledGuest, bytes: Uint8Array) => void;
+  /** When it returns true for a guest, its output is left in the core: the guest stalls on a full UART. */
+  readonly outputBlocked?: (guest: ScheduledGuest) => boolean;
+  /** Told about every change of state (halted with exit code, faulted, waiting...). */
+  readonly onStateChange?: (guest: ScheduledGuest) => void;
+}
+
+export interface AddGuestOptions {
+  readonly name?: string;
+  /** CPU share relative to the other guests: a positive number (default 1). */
+  readonly weight?: number;
+  /** Start paused (default false). */
+  readonly paused?: boolean;
+}
+
+/** How many input bytes may wait per guest beyond the UART's own queue. */
+const INPUT_LIMIT = 64 * 1024;
+
+/** A guest as the scheduler sees it: its state, weight, and what it has cost. */
+export class ScheduledGuest {
+  state: GuestState;
+  weight: number;
+  /** After 'halted': the exit code. */
+  exitCode: number | undefined;
+  /** After 'faulted': the exception cause and the PC it is stuck at. */
+  fault: { cause: number | undefined; pc: number } | undefined;
+  /** Instructions retired while scheduled here, and the host milliseconds they took. */
+  instructions = 0;
+  hostMs = 0;
+  /** Host time (ms) at which a waiting guest's timer fires. */
+  wakeAt = Infinity;
+  /** Input accepted but not yet taken by the guest's UART. */
+  pendingInput: Uint8Array[] = [];
+  pendingBytes = 0;
+  /** Its last turn ended on a full console buffer. */
+  outputFull = false;
+
+  constructor(
+    readonly guest: Guest,
+    readonly name: string,
+    weight: number,
+    paused: boolean,
+  ) {
+    this.weight = weight;
+    this.state = paused ? 'paused' : 'running';
+  }
+}
+
+export interface RunReport {
+  /** Whether any guest ran. */
+  readonly ran: boolean;
+  /** Host time (ms) when the earliest waiting guest wakes; Infinity if none will by itself. */
+  readonly nextWakeAt: number;
+  /** Whether some guest can run right now (the caller should call again soon). */
+  readonly busy: boolean;
+}
+
+function checkWeight(weight: number): number {
+  if (!Number.isFinite(weight) || weight <= 0) throw new RangeError(`CPU weight ${weight}: must be a positive number`);
+  return weight;
+}
+
+export class Scheduler {
+  private readonly list: ScheduledGuest[] = [];
+  private cursor = 0;
+  private readonly quantum: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SchedulerOptions = {}) {
+    this.quantum = options.quantum ?? 100_000;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get guests(): readonly ScheduledGuest[] {
+    return this.list;
+  }
+
+  add(guest: Guest, options: AddGuestOptions = {}): ScheduledGuest {
+    const sg = new ScheduledGuest(guest, options.name ?? `guest ${guest.handle}`, checkWeight(options.weight ?? 1), options.paused ?? false);
+    this.list.push(sg);
+    return sg;
+  }
+
+  /** Stops scheduling a guest (the caller destroys it if it wants). */
+  remove(sg: ScheduledGuest): void {
+    const i = this.list.indexOf(sg);
+    if (i < 0) return;
+    this.list.splice(i, 1);
+    if (this.cursor > i) this.cursor--;
+    if (this.cursor >= this.list.length) this.cursor = 0;
+  }
+
+  setWeight(sg: ScheduledGuest, weight: number): void {
+    sg.weight = checkWeight(weight);
+  }
+
+  pause(sg: ScheduledGuest): void {
+    if (sg.state === 'running' || sg.state === 'waiting') this.setState(sg, 'paused');
+  }
+
+  resume(sg: ScheduledGuest): void {
+    if (sg.state === 'paused') {
+      sg.wakeAt = Infinity;
+      this.setState(sg, 'running');
+    }
+  }
+
+  /** Power-on reset (the image is reloaded); a paused guest stays paused. */
+  reset(sg: ScheduledGuest): void {
+    sg.guest.reset();
+    sg.exitCode = undefined;
+    sg.fault = undefined;
+    sg.wakeAt = Infinity;
+    if (sg.state !== 'paused') this.setState(sg, 'running');
+  }
+
+  /**
+   * Executes exactly one instruction of a paused guest (a WFI with nothing pending retires
+   * nothing). Returns false if the guest is not paused.
+   */
+  step(sg: ScheduledGuest): boolean {
+    if (sg.state !== 'paused') return false;
+    this.feedInput(sg);
+    const stop = sg.guest.run(1);
+    sg.instructions += sg.guest.lastRunCount;
+    this.drain(sg);
+    this.afterStop(sg, stop, true);
+    return true;
+  }
+
+  /**
+   * Queues console input for a guest; it wakes if it was waiting for an interrupt. Returns the
+   * number of bytes accepted: all of them unless INPUT_LIMIT bytes are already waiting.
+   */
+  input(sg: ScheduledGuest, bytes: Uint8Array): number {
+    const room = Math.max(0, INPUT_LIMIT - sg.pendingBytes);
+    const take = bytes.subarray(0, room);
+    if (take.length) {
+      sg.pendingInput.push(take.slice());
+      sg.pendingBytes += take.length;
+    }
+    this.feedInput(sg);
+    if (sg.state === 'waiting') this.setState(sg, 'running');
+    return take.length;
+  }
+
+  /**
+   * Runs guests round-robin for about `budgetMs` of host time: each runnable guest in turn gets
+   * quantum x weight instructions. Returns early when every guest is waiting, paused or stopped.
+   */
+  runFor(budgetMs: number): RunReport {
+    const start = this.now();
+    let ran = false;
+    let idleTurns = 0;
+    while (this.list.length > 0 && idleTurns < this.list.length) {
+      if (this.cursor >= this.list.length) this.cursor = 0;
+      const sg = this.list[this.cursor]!;
+      this.cursor++;
+      if (!this.runnable(sg)) {
+        idleTurns++;
+        continue;
+      }
+      idleTurns = 0;
+      ran = true;
+      this.turn(sg);
+      if (this.now() - start >= budgetMs) break;
+    }
+    return { ran, nextWakeAt: this.nextWakeAt(), busy: this.list.some((g) => this.runnable(g)) };
+  }
+
+  /** Host time (ms) when the earliest waiting guest wakes by itself, or Infinity. */
+  nextWakeAt(): number {
+    let t = Infinity;
+    for (const sg of this.list) if (sg.state === 'waiting' && sg.wakeAt < t) t = sg.wakeAt;
+    return t;
+  }
+
+  private runnable(sg: ScheduledGuest): boolean {
+    // A guest whose console is full while its reader is not taking output has nothing to do.
+    if (sg.state === 'running') return !(sg.outputFull && (this.options.outputBlocked?.(sg) ?? false));
+    if (sg.state === 'waiting' && this.now() >= sg.wakeAt) {
+      this.setState(sg, 'running');
+      return true;
+    }
+    return false;
+  }
+
+  private turn(sg: ScheduledGuest): void {
+    const budget = Math.max(1, Math.min(0xffff_ffff, Math.round(this.quantum * sg.weight)));
+    this.feedInput(sg);
+    const t0 = this.now();
+    const stop = sg.guest.run(budget);
+    sg.hostMs += this.now() - t0;
+    sg.instructions += sg.guest.lastRunCount;
+    this.drain(sg);
+    this.afterStop(sg, stop, false);
+  }
+
+  private afterStop(sg: ScheduledGuest, stop: StopReason, stepping: boolean): void {
+    sg.outputFull = stop === StopReason.OutputFull;
+    switch (stop) {
+      case StopReason.Halted:
+        sg.exitCode = sg.guest.exitCode;
+        this.setState(sg, 'halted');
+        break;
+      case StopReason.Faulted:
+        sg.fault = { ...sg.guest.fault };
+        this.setState(sg, 'faulted');
+        break;
+      case StopReason.Reset:
+        // The guest asked for a reset (test device 0x7777, SBI reboot): reload and go on.
+        sg.guest.reset();
+        break;
+      case StopReason.Wfi:
+        if (!stepping && sg.pendingBytes === 0) {
+          sg.wakeAt = sg.guest.nextDeadline / 1e4;
+          this.setState(sg, 'waiting');
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private feedInput(sg: ScheduledGuest): void {
+    while (sg.pendingInput.length > 0) {
+      const head = sg.pendingInput[0]!;
+      const n = sg.guest.writeConsole(head);
+      sg.pendingBytes -= n;
+      if (n < head.length) {
+        sg.pendingInput[0] = head.subarray(n);
+        return;
+      }
+      sg.pendingInput.shift();
+    }
+  }
+
+  private drain(sg: ScheduledGuest): void {
+    if (this.options.outputBlocked?.(sg)) return;
+    const out = sg.guest.readConsole();
+    if (out.length > 0) this.options.onOutput?.(sg, out);
+  }
+
+  private setState(sg: ScheduledGuest, state: GuestState): void {
+    if (sg.state === state) return;
+    sg.state = state;
+    this.options.onStateChange?.(sg);
+  }
+}
