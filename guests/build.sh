@@ -99,6 +99,11 @@ for t in base m a c csr traps interrupts wfi devices fencei; do
     guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c
 done
 
+# minios is a kernel with user programs of its own: it has its own build.
+CC="$cc" LD="$ld" bash minios/build.sh "$out/minios.elf" >/dev/null || die "building minios failed"
+built+=("minios.elf")
+printf '  %-18s %7d bytes\n' "minios.elf" "$(wc -c <"$out/minios.elf")"
+
 # ELFs in OUT that no guest above builds (a removed guest, or one built by
 # something else) are left alone but named: check.sh will reject them until
 # they are added here (a `guest` line) or deleted.

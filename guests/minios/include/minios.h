@@ -20,7 +20,8 @@
 #define SYS_PROCINFO 10   /* procinfo(slot, struct procinfo*) -> 1 used, 0 free slot  */
 #define SYS_CONSOLE  11   /* console(mode or -1 to ask)       -> mode before the call */
 #define SYS_POWEROFF 12   /* poweroff()                       never returns           */
-#define NSYSCALLS    13
+#define SYS_CPUTIME  13   /* cputime()                        -> my CPU time, us (a0:a1) */
+#define NSYSCALLS    14
 
 /* Error results. */
 #define E_INVAL  (-1)   /* bad argument                               */
@@ -43,7 +44,8 @@ struct procinfo {
     int state;                  /* enum proc_state                          */
     int parent;                 /* pid of the parent, 0 for the kernel     */
     int exit_code;              /* valid when state == P_ZOMBIE            */
-    unsigned ticks;             /* timer ticks (10 ms) it was running on    */
+    unsigned ticks;             /* timer ticks (10 ms) that found it running */
+    unsigned cpu_us;            /* CPU time, measured at every switch (us)  */
     unsigned syscalls;          /* system calls it made                    */
     unsigned pages;             /* physical pages it owns (tables included) */
     char name[PROC_NAME_LEN];   /* NUL-terminated                          */

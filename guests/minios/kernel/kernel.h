@@ -84,6 +84,9 @@ struct proc {
     uint32_t root;                /* physical address of its Sv32 root table */
     uint32_t pages;               /* pages it owns, tables included */
     uint32_t ticks, syscalls;
+    uint64_t cpu_mtime;           /* time on the CPU, in mtime ticks (kernel work for it included) */
+    uint64_t run_start;           /* when it last got the CPU */
+    int on_cpu;                   /* run_start is valid: it holds the CPU now */
     uint64_t wake_at;             /* P_SLEEPING: mtime to wake at */
     const char *wait;             /* P_BLOCKED: "read" or "wait" */
     uint32_t read_va, read_len;   /* blocked in read(): where the bytes go */
@@ -92,7 +95,7 @@ struct proc {
 
 extern struct proc procs[NPROC];
 extern struct proc *current;      /* the process whose registers are live, or 0 */
-extern volatile uint64_t ticks;   /* timer ticks since boot */
+extern uint64_t ticks;            /* timer ticks since boot */
 extern int need_resched;          /* set when current should give up the CPU */
 
 struct proc *proc_find(int pid);
@@ -102,10 +105,12 @@ void proc_sleep(struct proc *p, uint32_t ms);
 void proc_wake_sleepers(uint64_t now);
 void proc_block_read(struct proc *p, uint32_t va, uint32_t len);
 void proc_deliver_input(void);
+int proc_reader_waiting(void);
 int proc_wait(struct proc *p, int pid);
 int proc_count_alive(void);
 struct proc *schedule(void);
 const char *state_name(enum proc_state s);
+uint64_t proc_cpu_mtime(struct proc *p);
 
 /* ---- trap.c ---- */
 void timer_start(void);

@@ -11,7 +11,7 @@
 
 struct proc procs[NPROC];
 struct proc *current;
-volatile uint64_t ticks;
+uint64_t ticks;
 int need_resched;
 static int next_pid = 1;
 
@@ -258,6 +258,12 @@ void proc_deliver_input(void)
     }
 }
 
+/* CPU time so far, the running slice included. */
+uint64_t proc_cpu_mtime(struct proc *p)
+{
+    return p->cpu_mtime + (p->on_cpu ? rdtime64() - p->run_start : 0);
+}
+
 /* ---- the scheduler ---- */
 
 /* Nothing to run: sleep the hart until an interrupt is pending.  WFI wakes
@@ -281,6 +287,10 @@ struct proc *schedule(void)
     if (current && current->state == P_RUNNING && !need_resched)
         return current;
     need_resched = 0;
+    if (current && current->on_cpu) {   /* charge the time slice that just ended */
+        current->cpu_mtime += rdtime64() - current->run_start;
+        current->on_cpu = 0;
+    }
     if (current && current->state == P_RUNNING)
         current->state = P_READY;
     for (;;) {
@@ -289,6 +299,8 @@ struct proc *schedule(void)
             struct proc *p = &procs[(start + i) % NPROC];
             if (p->state == P_READY) {
                 p->state = P_RUNNING;
+                p->run_start = rdtime64();
+                p->on_cpu = 1;
                 current = p;
                 vm_switch(p->root);
                 return p;
