@@ -146,7 +146,11 @@ function outsideRegions(hv, guests) {
   return `${spans.map(([f, t]) => `${f.toString(16)}-${t.toString(16)}`).join(',')}:${(h >>> 0).toString(16)}`;
 }
 
-async function runVictims(slices, quantum, withAttackers, seed, attackerCount) {
+/**
+ * Runs the victims for `slices` rounds of `quantum` instructions each (with attackers: until the
+ * attackers have run `minAttackerInstructions`, however many rounds that takes).
+ */
+async function runVictims(slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0) {
   const hv = await Hypervisor.create();
   const g = rng(seed);
   const attackers = [];
@@ -167,7 +171,8 @@ async function runVictims(slices, quantum, withAttackers, seed, attackerCount) {
   const before = withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers]) : '';
   let attackerInstructions = 0;
   const stops = {};
-  for (let s = 0; s < slices; s++) {
+  let s = 0;
+  for (; withAttackers ? attackerInstructions < minAttackerInstructions : s < slices; s++) {
     for (const v of victims) {
       v.guest.run(quantum);
       v.out.push(v.guest.readConsole());
@@ -183,6 +188,7 @@ async function runVictims(slices, quantum, withAttackers, seed, attackerCount) {
     }
   }
   const result = {
+    slices: s,
     victims: victims.map((v) => ({ name: v.name, output: Buffer.concat(v.out).toString('latin1'), hash: v.guest.stateHash() })),
     attackerInstructions,
     stops,
@@ -197,15 +203,15 @@ async function runVictims(slices, quantum, withAttackers, seed, attackerCount) {
  * difference from the reference run, or an exception out of the core.
  */
 export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000 }) {
-  const slices = Math.ceil(attackerInstructions / (attackers * quantum));
   const findings = [];
-  const reference = await runVictims(slices, quantum, false, seed, 0);
   let attacked;
   try {
-    attacked = await runVictims(slices, quantum, true, seed, attackers);
+    attacked = await runVictims(0, quantum, true, seed, attackers, attackerInstructions);
   } catch (e) {
-    return { findings: [`seed ${seed}: the core threw: ${e && e.stack ? e.stack : e}`], attackerInstructions: slices * quantum * attackers, stops: {}, victims: [] };
+    return { findings: [`seed ${seed}: the core threw: ${e && e.stack ? e.stack : e}`], attackerInstructions, stops: {}, victims: [] };
   }
+  // The same victims, the same slices, no attackers.
+  const reference = await runVictims(attacked.slices, quantum, false, seed, 0);
   reference.victims.forEach((ref, i) => {
     const got = attacked.victims[i];
     if (got.output !== ref.output) findings.push(`seed ${seed}: ${ref.name}'s console output differs from the run without attackers`);

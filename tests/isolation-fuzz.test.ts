@@ -14,12 +14,12 @@ interface Campaign {
 
 describe('isolation under random attackers', () => {
   for (const seed of [1, 2]) {
-    it(`seed ${seed}: ≥ 10 M attacker instructions change nothing outside the attackers`, async () => {
-      const r = (await campaign({ seed, attackerInstructions: 10_000_000 })) as Campaign;
+    it(`seed ${seed}: ≥ 12 M attacker instructions change nothing outside the attackers`, async () => {
+      const r = (await campaign({ seed, attackerInstructions: 12_000_000 })) as Campaign;
       expect(r.findings).toEqual([]);
-      expect(r.attackerInstructions).toBeGreaterThanOrEqual(10_000_000);
+      expect(r.attackerInstructions).toBeGreaterThanOrEqual(12_000_000);
       // The victims really ran and printed.
-      expect(r.victims.find((v) => v.name === 'spinner')!.output).toContain('spinner: 1 rounds');
+      expect(r.victims.find((v) => v.name === 'spinner')!.output).toContain('spinner: a busy guest');
       expect(r.victims.find((v) => v.name === 'idle')!.output).toContain('idle: tick');
     }, 300_000);
   }
