@@ -114,9 +114,9 @@ describe('scheduling', () => {
     expect(sg.exitCode).toBe(0);
     expect(text(out)).toContain('Hello from minivisor!');
     sched.reset(sg);
-    expect(sg.state).toBe('running');
+    expect(sg.state as string).toBe('running');
     out.length = 0;
-    while (sg.state === 'running') sched.runFor(5);
+    while ((sg.state as string) === 'running') sched.runFor(5);
     expect(text(out)).toContain('Hello from minivisor!');
   });
 

@@ -1,0 +1,3 @@
+/** `minivisor/testing`: drive guests from tests. Node: launchGuest. Playwright: 'minivisor/testing/playwright'. */
+export { launchGuest, TestGuest, GuestTestError, parseSize } from './node.js';
+export type { LaunchOptions, GuestStats, TestConsole, Pattern } from './node.js';
