@@ -14,7 +14,7 @@ import { ACC_READ, ACC_WRITE, atomicHost, clearExc, fetchAddend, fetchUpperHalf,
 import { publishLeft } from "./counters";
 import { csrInstruction } from "./csr";
 import { mret, sret, takeTrap, wakeUpPending } from "./trap";
-import { forgetContext } from "./tlbcontext";
+import { flushTlbPage, forgetContext } from "./tlbcontext";
 import { gStop, STOP_NONE } from "./stop";
 import { gSbiRetry, kernelMode, sbiCall } from "./sbi";
 import { countExit, EXIT_MRET, EXIT_SFENCE_VMA, EXIT_SRET, EXIT_WFI } from "./exits";
@@ -395,7 +395,11 @@ export function runChunk(n: u32): u32 {
               break;
             }
             countExit(EXIT_SFENCE_VMA);
-            forgetContext();
+            const rs1 = (inst >>> 15) & 31;
+            // With an address, only that page's entries go: Linux fences page by page while it
+            // builds its linear map, and a full flush each time would refill everything.
+            if (rs1 != 0) flushTlbPage(x(rs1 << 2));
+            else forgetContext();
             pc += 4;
           } else {
             pc = illegalAt(pc, inst, k);

@@ -27,6 +27,7 @@ import {
 } from "./hart";
 import { busRead, busWrite, gBusError } from "./bus";
 import { countExit, EXIT_TLB_REFILL } from "./exits";
+import { noteSuperpageCached } from "./tlbcontext";
 
 /** Exception raised by the last slow-path access, or -1. */
 export let gExc: i32 = -1;
@@ -125,6 +126,9 @@ export function translate(va: u32, acc: u32): u32 {
   }
   let leafPpn = pte >>> 10;
   if (level == 1) {
+    // The TLBs cache this megapage as 4 KiB pages; an SFENCE.VMA for one address in it must
+    // then drop them all (tlbcontext.ts).
+    noteSuperpageCached();
     if ((leafPpn & 0x3ff) != 0) {
       pageFault(acc, va); // misaligned superpage
       return 0;

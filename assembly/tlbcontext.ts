@@ -2,9 +2,18 @@
 // changed (trap, xRET, CSR write), this compares and flushes only if it really did, so that
 // a kernel with paging off pays nothing for its traps.
 
-import { H_MSTATUS, H_SATP, MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, H_PRIV, flushTlb } from "./hart";
+import {
+  H_MSTATUS, H_SATP, MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, H_PRIV, TLB_EXEC, TLB_INVALID, TLB_READ, TLB_WRITE,
+  flushTlb,
+} from "./hart";
 
 let cachedKey: u32 = 0xffff_ffff;
+/** Some TLB entry may come from a 4 MiB megapage (set by the page walk, cleared by a full flush). */
+let superpageCached: bool = false;
+
+export function noteSuperpageCached(): void {
+  superpageCached = true;
+}
 let cachedSatp: u32 = 0;
 
 export function contextChanged(): void {
@@ -19,6 +28,7 @@ export function contextChanged(): void {
     cachedKey = key;
     cachedSatp = satp;
     flushTlb();
+    superpageCached = false;
   }
 }
 
@@ -27,4 +37,18 @@ export function forgetContext(): void {
   cachedKey = 0xffff_ffff;
   cachedSatp = load<u32>(H_SATP);
   flushTlb();
+  superpageCached = false;
+}
+
+/** SFENCE.VMA with an address: drop the entries of that virtual page from the three TLBs. */
+export function flushTlbPage(va: u32): void {
+  if (superpageCached) {
+    forgetContext();
+    return;
+  }
+  const page = va & 0xffff_f000;
+  const off = ((va >>> 12) & 0xff) << 3;
+  if (load<u32>(TLB_READ + off) == page) store<u32>(TLB_READ + off, TLB_INVALID);
+  if (load<u32>(TLB_WRITE + off) == page) store<u32>(TLB_WRITE + off, TLB_INVALID);
+  if (load<u32>(TLB_EXEC + off) == page) store<u32>(TLB_EXEC + off, TLB_INVALID);
 }

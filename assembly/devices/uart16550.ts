@@ -30,6 +30,7 @@ const U_OUT_LEN: u32 = 0x414;
 
 export const IN_RING: u32 = 0x1000;
 export const IN_CAP: u32 = 0x1000;
+const FIFO_SIZE: u32 = 16;
 export const OUT_BUF: u32 = 0x8000;
 export const OUT_CAP: u32 = 0x8000;
 
@@ -200,8 +201,12 @@ export function uartWrite(off: u32, v: u32): void {
       break;
     case 2:
       if (v & 0x02) {
-        store<u32>(gBlock + U_IN_HEAD, 0);
-        store<u32>(gBlock + U_IN_COUNT, 0);
+        // Clearing the receive FIFO drops what a 16550's 16-byte FIFO would hold; the rest of
+        // the host's input is still "on the wire" and arrives afterwards, as typed-ahead text
+        // does on a real line. (Linux clears the FIFO when it opens the console.)
+        const drop = inCount() < FIFO_SIZE ? inCount() : FIFO_SIZE;
+        store<u32>(gBlock + U_IN_HEAD, (load<u32>(gBlock + U_IN_HEAD) + drop) & (IN_CAP - 1));
+        store<u32>(gBlock + U_IN_COUNT, inCount() - drop);
       }
       setb(U_FCR, v & 0xc9);
       break;

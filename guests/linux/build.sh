@@ -53,6 +53,8 @@ start=$(date +%s)
 mkdir -p -- "$build"
 build="$(cd -- "$build" && pwd)"
 src="$build/linux"
+# gen_init_cpio's list format splits at blanks, and so do parts of kbuild
+case "$build" in *[[:space:]]*) die "the build directory '$build' must not contain blanks" ;; esac
 
 # ---- 1. the kernel source: unpack once -------------------------------------
 # The stamp records which tarball (size and mtime) was unpacked; another one
@@ -78,11 +80,7 @@ mkdir -p -- "$build/init"
     -o "$build/init/init.tmp" "$here/init/start.S" "$here/init/init.c"
 # gen_init_cpio stores a file's own mtime: pin it
 touch -d "@$epoch" -- "$build/init/init.tmp"
-if cmp -s -- "$build/init/init.tmp" "$build/init/init"; then
-    rm -f -- "$build/init/init.tmp"     # unchanged: keep the old file, no relink
-else
-    mv -f -- "$build/init/init.tmp" "$build/init/init"
-fi
+mv -f -- "$build/init/init.tmp" "$build/init/init"
 
 # The kernel's usr/gen_init_cpio format; directories and nodes get the
 # KBUILD_BUILD_TIMESTAMP as mtime (usr/gen_initramfs.sh passes it with -t).
@@ -96,37 +94,58 @@ dir /sys 0555 0 0
 dir /root 0700 0 0
 file /init $build/init/init 0755 0 0
 EOF
-if cmp -s -- "$list.tmp" "$list"; then rm -f -- "$list.tmp"; else mv -f -- "$list.tmp" "$list"; fi
+mv -f -- "$list.tmp" "$list"
+# kbuild decides by mtime, and the mtimes are pinned: so record what the
+# initramfs was generated from, and when that changes, drop the generated cpio
+# so that make rebuilds it (and relinks the kernel).
+ramfs_sum="$(cat -- "$list" "$build/init/init" | sha256sum | cut -d' ' -f1)"
+if [ "$(cat -- "$build/initramfs.sum" 2>/dev/null || true)" != "$ramfs_sum" ]; then
+    rm -f -- "$src/usr/initramfs_data.cpio"
+    echo "$ramfs_sum" > "$build/initramfs.sum"
+fi
 
 # ---- 3. configuration: tinyconfig + minivisor.config, then verify ----------
 kmake() { make -C "$src" ARCH=riscv CROSS_COMPILE="$cross" "$@"; }
 fragment="$here/minivisor.config"
 extra="$build/initramfs.config"
 printf 'CONFIG_INITRAMFS_SOURCE="%s"\n' "$list" > "$extra"
+# An optional further fragment for experiments (applied last, checked too).
+if [ -n "${MINIVISOR_LINUX_EXTRA_CONFIG:-}" ]; then
+    [ -r "$MINIVISOR_LINUX_EXTRA_CONFIG" ] || die "cannot read $MINIVISOR_LINUX_EXTRA_CONFIG"
+    cat -- "$MINIVISOR_LINUX_EXTRA_CONFIG" >> "$extra"
+fi
 
 kmake -s tinyconfig >/dev/null
 (cd "$src" && ARCH=riscv CROSS_COMPILE="$cross" scripts/kconfig/merge_config.sh -m -O "$src" \
     "$src/.config" "$fragment" "$extra" >"$build/merge_config.log" 2>&1) \
     || { cat "$build/merge_config.log" >&2; die "merge_config.sh failed"; }
-kmake -s olddefconfig
+# (olddefconfig warns about every choice the fragment changes: expected)
+kmake -s olddefconfig >"$build/olddefconfig.log" 2>&1 \
+    || { cat "$build/olddefconfig.log" >&2; die "olddefconfig failed"; }
 
-# Every line of the fragment must hold in the final .config: `CONFIG_X=v`
-# exactly, `# CONFIG_X is not set` as absent or not set.
-dropped=()
+# Every option of the fragments must hold in the final .config: `CONFIG_X=v`
+# exactly, `# CONFIG_X is not set` as absent or not set.  A later line about
+# the same option replaces an earlier one, as in merge_config.sh.
+declare -A want=()
+order=()
 while IFS= read -r l; do
-    if [[ $l =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
-        grep -qxF -- "$l" "$src/.config" || {
-            got="$(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$src/.config" || true)"
-            dropped+=("$l  (got: ${got:-absent})")
-        }
-    elif [[ $l =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
-        if got="$(grep -E "^${BASH_REMATCH[1]}=" "$src/.config")"; then
-            dropped+=("$l  (got: $got)")
-        fi
+    if [[ $l =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]] || [[ $l =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+        [ -n "${want[${BASH_REMATCH[1]}]+x}" ] || order+=("${BASH_REMATCH[1]}")
+        want[${BASH_REMATCH[1]}]="$l"
     fi
-done < <(cat "$fragment" "$extra")
+done < <(cat -- "$fragment" "$extra")
+dropped=()
+for opt in "${order[@]}"; do
+    l="${want[$opt]}"
+    got="$(grep -E "^(# )?$opt[= ]" "$src/.config" || true)"
+    if [[ $l == "# "* ]]; then
+        [[ $got != "$opt="* ]] || dropped+=("$l  (got: $got)")
+    else
+        [ "$got" = "$l" ] || dropped+=("$l  (got: ${got:-absent})")
+    fi
+done
 if [ ${#dropped[@]} -gt 0 ]; then
-    echo "build.sh: these options of $(basename "$fragment") did not survive olddefconfig" \
+    echo "build.sh: these options did not survive olddefconfig" \
          "(a missing dependency, or a name/type mistake):" >&2
     printf '  %s\n' "${dropped[@]}" >&2
     exit 1

@@ -99,6 +99,18 @@ static void report(const char *cmd, const char *what, long err)
 	put_err("\n");
 }
 
+/* ---- Ctrl-C ---------------------------------------------------------------- */
+
+/* Set by the SIGINT handler (Ctrl-C); cleared before each command.  A handler
+ * without SA_RESTART also makes a blocked read() return -EINTR. */
+static volatile int interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 /* ---- the commands -------------------------------------------------------- */
 
 static void cmd_help(void)
@@ -165,6 +177,8 @@ static void cmd_cat(int argc, char **argv)
 			continue;
 		}
 		for (;;) {
+			if (interrupted) /* Ctrl-C, e.g. during cat /dev/zero */
+				break;
 			long n = sys_read((int)fd, file_buf, sizeof file_buf);
 			if (n == -EINTR)
 				continue;
@@ -367,15 +381,6 @@ static void run(int argc, char **argv)
 	}
 }
 
-/* Set by the SIGINT handler; the interrupted read() then returns -EINTR. */
-static volatile int interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
 /* Become a session leader and take the serial port as controlling terminal, so
  * that Ctrl-C sends SIGINT to us.  The kernel opened /dev/console for fds 0-2,
  * and /dev/console never becomes a controlling terminal. */
@@ -424,11 +429,11 @@ void main(void)
 	put(" \xe2\x80\x94 type 'help'\n");
 
 	for (;;) {
+		interrupted = 0;
 		put("/ # ");
 		long n = sys_read(0, line, sizeof line - 1);
-		if (n == -EINTR || interrupted) {
+		if (n == -EINTR) {
 			/* Ctrl-C: the line discipline dropped the line and echoed ^C */
-			interrupted = 0;
 			put("\n");
 			continue;
 		}
