@@ -30,6 +30,7 @@ describe('Linux', () => {
     const g = hv.createGuest({ ramBytes: 64 << 20 });
     const bytes = readFileSync(image);
     expect(() => g.bootKernel(bytes.subarray(0, 40))).toThrow(KernelError);
+    expect(() => g.bootKernel(bytes.subarray(0, 100_000))).toThrow(/RISC-V Linux Image truncated/);
     expect(() => g.bootKernel(new Uint8Array(4096).fill(0x90))).toThrow(/not a RISC-V kernel image/);
     g.destroy();
   });

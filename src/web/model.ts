@@ -1,0 +1,62 @@
+/**
+ * The page's picture of its guests: who runs where, in which state, with the latest numbers.
+ * Views subscribe to its events; only the controller changes it.
+ */
+import { Emitter } from './emitter.js';
+import type { GuestInfo, GuestState, GuestStats, WorkerStats } from './worker/api.js';
+
+/** The scheduler's states plus 'crashed': the guest's worker died. */
+export type PageGuestState = GuestState | 'crashed';
+
+export interface PageGuest {
+  /** page-wide id (tabs, test ids, the automation object) */
+  readonly id: number;
+  readonly name: string;
+  /** index of the worker (host CPU) it runs on */
+  readonly cpu: number;
+  /** the worker's own id for it */
+  readonly localId: number;
+  readonly info: GuestInfo;
+  state: PageGuestState;
+  exitCode?: number;
+  fault?: { readonly cause?: number; readonly pc: number };
+  crashReason?: string;
+  stats?: GuestStats;
+  /** MIPS over time for the chart (seconds since page load, MIPS) */
+  readonly history: { readonly t: number[]; readonly mips: number[] };
+}
+
+export interface WorkerView {
+  readonly index: number;
+  stats?: WorkerStats;
+  crashed?: string;
+}
+
+export type ModelEvents = {
+  added: PageGuest;
+  removed: PageGuest;
+  /** state, exit code, crash */
+  changed: PageGuest;
+  stats: PageGuest;
+  output: { readonly guest: PageGuest; readonly bytes: Uint8Array };
+  workers: readonly WorkerView[];
+};
+
+/** Chart history kept per guest: two minutes at four samples a second. */
+export const HISTORY_POINTS = 480;
+
+export class Model extends Emitter<ModelEvents> {
+  readonly guests = new Map<number, PageGuest>();
+  readonly workers: WorkerView[] = [];
+
+  byLocal(cpu: number, localId: number): PageGuest | undefined {
+    for (const g of this.guests.values()) if (g.cpu === cpu && g.localId === localId) return g;
+    return undefined;
+  }
+
+  get(id: number): PageGuest {
+    const g = this.guests.get(id);
+    if (!g) throw new Error(`no guest ${id}`);
+    return g;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The host's CPUs: one worker each, by default one per hardware thread (at most 4). A new guest
+ * goes on the least loaded live worker. A worker that dies takes only its own guests with it.
+ */
+import { HostCpuClient } from './host-cpu-client.js';
+import type { WorkerEvent } from './worker/api.js';
+
+export const MAX_WORKERS = 4;
+
+export function defaultWorkerCount(): number {
+  const n = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+  return Math.max(1, Math.min(MAX_WORKERS, n));
+}
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly wasmUrl: string;
+  readonly onEvents: (cpu: number, events: WorkerEvent[]) => void;
+  readonly onCrash: (cpu: number, reason: string) => void;
+}
+
+export class Pool {
+  /** Latest load (0..1) reported by each worker, for placement. */
+  private readonly loads: number[];
+  /** Guests placed on each worker (placement counts them before the first stats arrive). */
+  private readonly counts: number[];
+
+  private constructor(readonly cpus: readonly HostCpuClient[]) {
+    this.loads = cpus.map(() => 0);
+    this.counts = cpus.map(() => 0);
+  }
+
+  static async create(options: PoolOptions): Promise<Pool> {
+    const n = Math.max(1, Math.min(MAX_WORKERS, Math.floor(options.workers)));
+    const cpus = await Promise.all(
+      Array.from({ length: n }, (_, i) => HostCpuClient.start(i, options.wasmUrl, (events) => options.onEvents(i, events))),
+    );
+    for (const cpu of cpus) cpu.onDeath((reason) => options.onCrash(cpu.index, reason));
+    return new Pool(cpus);
+  }
+
+  cpu(index: number): HostCpuClient {
+    const c = this.cpus[index];
+    if (!c) throw new RangeError(`no worker ${index} (there are ${this.cpus.length})`);
+    return c;
+  }
+
+  setLoad(index: number, load: number, guests: number): void {
+    this.loads[index] = load;
+    this.counts[index] = guests;
+  }
+
+  /** The live worker with the least load; guest count breaks ties (and decides before any stats). */
+  pick(): HostCpuClient {
+    let best: HostCpuClient | undefined;
+    let bestScore = Infinity;
+    for (const cpu of this.cpus) {
+      if (cpu.dead !== undefined) continue;
+      // A guest counts as a quarter of a busy CPU, so idle guests still spread out.
+      const score = this.loads[cpu.index]! + 0.25 * this.counts[cpu.index]!;
+      if (score < bestScore) {
+        bestScore = score;
+        best = cpu;
+      }
+    }
+    if (!best) throw new Error('every worker has crashed: reload the page');
+    return best;
+  }
+
+  placed(index: number): void {
+    this.counts[index]!++;
+  }
+
+  removed(index: number): void {
+    this.counts[index] = Math.max(0, this.counts[index]! - 1);
+  }
+}

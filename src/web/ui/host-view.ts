@@ -1,0 +1,117 @@
+/**
+ * The host view: every worker (a host CPU) with its load and guests, and a picture of its Wasm
+ * memory with each guest's region drawn to scale: the isolation boundary made visible. A guest
+ * can address only its own band; everything else in the bar is out of its reach.
+ */
+import type { Controller } from '../controller.js';
+import type { Model, PageGuest, WorkerView } from '../model.js';
+import { formatBytes, h, hex32 } from './dom.js';
+import { stateLabel } from './state-label.js';
+
+/** A stable colour per guest, shared by its band and its legend row. */
+export function guestColour(id: number): string {
+  return `hsl(${(id * 67 + 160) % 360} 55% 52%)`;
+}
+
+interface Card {
+  readonly root: HTMLElement;
+  readonly load: HTMLElement;
+  readonly loadBar: HTMLElement;
+  readonly status: HTMLElement;
+  readonly map: HTMLElement;
+  readonly legend: HTMLElement;
+  readonly kill: HTMLButtonElement;
+}
+
+export class HostView {
+  readonly element: HTMLElement;
+  private readonly cards: Card[] = [];
+  private readonly grid = h('div', { class: 'host-grid' });
+
+  constructor(
+    private readonly model: Model,
+    private readonly controller: Controller,
+  ) {
+    this.element = h(
+      'section',
+      { class: 'host-view', testid: 'host-view' },
+      h('header', { class: 'host-intro' }, h('h2', {}, 'Host CPUs and memory'), h('p', {}, 'Each worker is a host CPU running one instance of the core. Its guests share it by weighted round-robin, and each one lives in its own region of that worker\'s WebAssembly memory. Every guest-physical access is translated and bounds-checked into that region alone.')),
+      this.grid,
+    );
+  }
+
+  private card(w: WorkerView): Card {
+    let c = this.cards[w.index];
+    if (c) return c;
+    const load = h('span', { class: 'load-value' });
+    const loadBar = h('div', { class: 'load-fill' });
+    const status = h('span', { class: 'cpu-status' });
+    const kill = h('button', { class: 'danger small', testid: `kill-worker-${w.index}`, title: 'Terminate this worker, as if the host CPU failed' }, 'Kill worker');
+    kill.addEventListener('click', () => this.controller.killWorker(w.index));
+    const map = h('div', { class: 'memory-map', testid: `memory-map-${w.index}` });
+    const legend = h('div', { class: 'legend' });
+    const root = h(
+      'article',
+      { class: 'cpu-card', testid: `worker-${w.index}` },
+      h('div', { class: 'cpu-head' }, h('h3', {}, `Host CPU ${w.index}`), status, kill),
+      h('div', { class: 'load' }, h('span', { class: 'muted' }, 'load'), h('div', { class: 'load-bar' }, loadBar), load),
+      h('div', { class: 'section-title' }, 'WebAssembly memory'),
+      map,
+      legend,
+    );
+    c = { root, load, loadBar, status, map, legend, kill };
+    this.cards[w.index] = c;
+    this.grid.append(root);
+    return c;
+  }
+
+  render(): void {
+    for (const w of this.model.workers) this.renderCard(w);
+  }
+
+  private renderCard(w: WorkerView): void {
+    const c = this.card(w);
+    const guests = [...this.model.guests.values()].filter((g) => g.cpu === w.index);
+    const load = w.crashed ? 0 : (w.stats?.load ?? 0);
+    c.load.textContent = `${Math.round(load * 100)} %`;
+    c.loadBar.style.width = `${Math.round(load * 100)}%`;
+    c.status.textContent = w.crashed ? `crashed: ${w.crashed}` : `${guests.length} guest${guests.length === 1 ? '' : 's'}`;
+    c.root.classList.toggle('crashed', w.crashed !== undefined);
+    c.kill.disabled = w.crashed !== undefined;
+    const memory = w.stats?.memoryBytes ?? 0;
+    c.map.replaceChildren(...this.bands(guests, memory));
+    c.legend.replaceChildren(
+      h('div', { class: 'legend-row head' }, h('span', {}, 'guest'), h('span', {}, 'region'), h('span', {}, 'size'), h('span', {}, 'state')),
+      ...guests.map((g) => {
+        const r = g.info.region;
+        return h(
+          'div',
+          { class: 'legend-row', testid: `legend-${g.id}` },
+          h('span', {}, h('i', { class: 'swatch', style: `background:${guestColour(g.id)}` }), `${g.name} #${g.id}`),
+          h('code', {}, `${hex32(r.base)}–${hex32(r.base + r.size)}`),
+          h('span', {}, formatBytes(r.size)),
+          h('span', { class: `state-text state-${g.state}` }, stateLabel(g)),
+        );
+      }),
+      h('div', { class: 'legend-row foot muted' }, h('span', {}, 'memory'), h('span', {}, memory ? `${formatBytes(memory)} in all` : 'starting…'), h('span', {}, ''), h('span', {}, '')),
+    );
+  }
+
+  private bands(guests: readonly PageGuest[], memory: number): HTMLElement[] {
+    if (memory === 0) return [];
+    const pct = (n: number) => `${((100 * n) / memory).toFixed(3)}%`;
+    const firstBase = Math.min(memory, ...guests.map((g) => g.info.region.base));
+    const bands = [h('div', { class: 'band core', style: `left:0;width:${pct(firstBase)}`, title: `the core's own data: 0x0–${hex32(firstBase)}` }, 'core')];
+    for (const g of guests) {
+      const r = g.info.region;
+      bands.push(
+        h(
+          'div',
+          { class: `band guest state-${g.state}`, testid: `region-${g.id}`, style: `left:${pct(r.base)};width:${pct(r.size)};background:${guestColour(g.id)}`, title: `${g.name} #${g.id}: ${hex32(r.base)}–${hex32(r.base + r.size)} (${formatBytes(r.size)}; RAM at ${hex32(r.ramBase)})` },
+          `${g.name}`,
+        ),
+      );
+    }
+    return bands;
+  }
+}

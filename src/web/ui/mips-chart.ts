@@ -1,0 +1,47 @@
+/**
+ * Guest MIPS over time: a small uPlot line chart. It is only redrawn while visible (the stats
+ * of background tabs still accumulate in the model and show up when their tab is opened).
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const AXIS = { stroke: '#8b98a9', grid: { stroke: '#1d2733', width: 1 }, ticks: { stroke: '#1d2733', width: 1 }, font: '11px system-ui, sans-serif' };
+const HEIGHT = 120;
+
+export class MipsChart {
+  private plot: uPlot | undefined;
+
+  constructor(private readonly element: HTMLElement) {}
+
+  /** Draws the series; creates the chart on first use, when the element has a width. */
+  update(t: readonly number[], mips: readonly number[]): void {
+    const width = this.element.clientWidth;
+    if (width === 0) return;
+    const data: uPlot.AlignedData = [t.slice(), mips.slice()];
+    if (!this.plot) {
+      this.plot = new uPlot(
+        {
+          width,
+          height: HEIGHT,
+          legend: { show: false },
+          cursor: { show: false },
+          scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
+          axes: [
+            { ...AXIS, values: (_u, ticks) => ticks.map((s) => `${Math.round(s)}s`) },
+            { ...AXIS, size: 44, values: (_u, ticks) => ticks.map((v) => (v >= 10 ? v.toFixed(0) : v.toFixed(1))) },
+          ],
+          series: [{}, { stroke: '#5fd3a4', width: 1.5, fill: 'rgba(95, 211, 164, 0.12)', points: { show: false } }],
+        },
+        data,
+        this.element,
+      );
+    } else {
+      if (Math.abs(this.plot.width - width) > 1) this.plot.setSize({ width, height: HEIGHT });
+      this.plot.setData(data);
+    }
+  }
+
+  dispose(): void {
+    this.plot?.destroy();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The one RPC surface between the page and a worker (a "host CPU"). Both sides import these types:
+ * the worker implements {@link HostCpuApi} and exposes it with comlink; the page wraps the worker
+ * with comlink and gets the same interface, every method returning a promise.
+ *
+ * Everything here is plain data (structured-clonable). Guests are named by the worker's own small
+ * integer ids; the page maps them to its page-wide ids.
+ */
+
+export type BootMode = 'bare' | 'kernel';
+
+/** The scheduler's states, plus 'crashed', which only the page knows (its worker died). */
+export type GuestState = 'running' | 'waiting' | 'paused' | 'halted' | 'faulted';
+
+export interface GuestConfig {
+  readonly name: string;
+  /** The image: its bytes (a user's file) or a URL the worker fetches (a catalogue entry). */
+  readonly image: { readonly bytes: Uint8Array } | { readonly url: string };
+  readonly ramBytes: number;
+  /** CPU share relative to the worker's other guests (default 1). */
+  readonly weight?: number;
+  readonly mode: BootMode;
+  /** Kernel command line (kernel mode only). */
+  readonly bootargs?: string;
+  /** mtime from retired instructions instead of host time: reproducible runs. */
+  readonly deterministic?: boolean;
+  /** Created paused (default false: runs at once). */
+  readonly paused?: boolean;
+}
+
+/** Why a guest could not be created, with the loader's or the core's own message. */
+export interface GuestError {
+  /** 'elf' ElfError, 'kernel' KernelError, 'create' GuestCreateError, 'fetch' the image could not be fetched */
+  readonly kind: 'elf' | 'kernel' | 'create' | 'fetch' | 'internal';
+  readonly code?: string;
+  readonly message: string;
+}
+
+export interface GuestInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly mode: BootMode;
+  readonly ramBytes: number;
+  readonly entry: number;
+  readonly region: Region;
+}
+
+export type CreateResult = { readonly ok: true; readonly guest: GuestInfo } | { readonly ok: false; readonly error: GuestError };
+
+/** A guest's slice of its worker's Wasm memory (control block + RAM): its isolation boundary. */
+export interface Region {
+  readonly base: number;
+  readonly size: number;
+  /** where guest-physical 0x80000000 lives */
+  readonly ramBase: number;
+}
+
+/** One instruction: where, its raw bits (16-bit for a compressed one), and a disassembly. */
+export interface InstructionView {
+  readonly pc: number;
+  /** undefined when the PC is not in RAM as a physical address (e.g. a paged kernel's virtual PC) */
+  readonly word?: number;
+  readonly length?: 2 | 4;
+  readonly text?: string;
+}
+
+export interface StepResult {
+  /** false when the guest could not step (halted or faulted) */
+  readonly stepped: boolean;
+  readonly state: GuestState;
+  readonly priv: number;
+  /** the instruction that just ran */
+  readonly executed: InstructionView;
+  /** the instruction the PC now points at */
+  readonly next: InstructionView;
+  readonly instret: number;
+}
+
+export interface ExitRate {
+  readonly name: string;
+  readonly count: number;
+  /** exits per second over the last stats window */
+  readonly rate: number;
+}
+
+export interface GuestStats {
+  readonly id: number;
+  readonly state: GuestState;
+  readonly priv: number;
+  readonly pc: number;
+  /** instructions retired while scheduled (across resets) */
+  readonly instructions: number;
+  /** guest MIPS over the last second */
+  readonly mips: number;
+  /** fraction (0..1) of the worker's wall time spent running this guest over the last second */
+  readonly hostShare: number;
+  readonly weight: number;
+  readonly exitCode?: number;
+  readonly fault?: { readonly cause?: number; readonly pc: number };
+  /** non-zero VM-exit counters, highest rate first (then highest count) */
+  readonly exits: readonly ExitRate[];
+  readonly region: Region;
+  /** output bytes sent to the page and not yet acknowledged */
+  readonly unacked: number;
+  /** stalled because the page is behind on its console */
+  readonly blocked: boolean;
+}
+
+export interface WorkerStats {
+  /** wall time (ms, this worker's clock) of the snapshot */
+  readonly at: number;
+  /** fraction (0..1) of the last second spent running guests */
+  readonly load: number;
+  /** the Wasm memory's size in bytes */
+  readonly memoryBytes: number;
+  readonly guests: readonly GuestStats[];
+}
+
+/** What a worker tells the page, batched: one callback call carries many of these. */
+export type WorkerEvent =
+  | { readonly type: 'output'; readonly id: number; readonly bytes: Uint8Array }
+  | { readonly type: 'state'; readonly id: number; readonly state: GuestState; readonly exitCode?: number; readonly fault?: { readonly cause?: number; readonly pc: number } }
+  | { readonly type: 'stats'; readonly stats: WorkerStats };
+
+export type EventSink = (events: WorkerEvent[]) => void;
+
+/** The page never lets more than this many output bytes of one guest wait for xterm. */
+export const OUTPUT_WINDOW_BYTES = 256 * 1024;
+
+export interface HostCpuApi {
+  /** Loads the core; call once before anything else. */
+  init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void>;
+  create(config: GuestConfig): Promise<CreateResult>;
+  /** Starts a guest created paused (same as resume). */
+  start(id: number): void;
+  pause(id: number): void;
+  resume(id: number): void;
+  /** Pauses the guest if it runs, then executes one instruction. */
+  step(id: number): StepResult;
+  reset(id: number): void;
+  destroy(id: number): void;
+  /** Console input; returns the bytes accepted. */
+  input(id: number, bytes: Uint8Array): number;
+  setWeight(id: number, weight: number): void;
+  /** The page has written `bytes` more of this guest's output into its terminal. */
+  ack(id: number, bytes: number): void;
+  stats(): WorkerStats;
+  /** Registers the event sink (a comlink proxy); events are batched every ~30 ms. */
+  subscribe(sink: EventSink): void;
+}
