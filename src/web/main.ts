@@ -1,0 +1,48 @@
+/**
+ * The page's entry point: starts the host CPUs (workers), builds the UI, launches what the URL
+ * asks for and installs `window.minivisor` (see automation.ts).
+ */
+import './styles.css';
+import wasmUrl from '../../build/minivisor.wasm?url';
+import { createAutomation } from './automation.js';
+import { findEntry, catalogue } from './catalogue.js';
+import { Controller } from './controller.js';
+import { Model } from './model.js';
+import { Pool, defaultWorkerCount } from './pool.js';
+import { App } from './ui/app.js';
+import { readParams } from './url-params.js';
+
+const params = readParams(location.search);
+const model = new Model();
+const controller = new Controller(model);
+const app = new App(document.getElementById('app')!, model, controller);
+
+async function start(): Promise<void> {
+  const pool = await Pool.create({
+    workers: params.workers ?? defaultWorkerCount(),
+    wasmUrl: new URL(wasmUrl, location.href).href,
+    onEvents: (cpu, events) => controller.onEvents(cpu, events),
+    onCrash: (cpu, reason) => {
+      controller.onCrash(cpu, reason);
+      app.banner.show(`host CPU ${cpu} crashed (${reason}); its guests are lost, the others keep running`);
+    },
+  });
+  controller.attach(pool);
+  let first = true;
+  for (const name of params.launch) {
+    const entry = findEntry(name);
+    if (!entry) {
+      app.banner.show(`?launch=${name}: no such guest (catalogue: ${catalogue.map((e) => e.name).join(', ')})`);
+      continue;
+    }
+    // Launched one after the other so that placement sees each new guest; the first one is shown.
+    await app.launchEntry(entry, {}, first).catch(() => {});
+    first = false;
+  }
+}
+
+const ready = start().catch((e: unknown) => {
+  app.banner.show(`cannot start the host CPUs: ${(e as Error).message}`);
+  throw e;
+});
+window.minivisor = createAutomation(model, controller, app, ready);
