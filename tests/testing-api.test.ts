@@ -51,3 +51,12 @@ describe('launchGuest', () => {
     expect((err as Error).message).toMatch(/stopped after its 5000000 instruction budget|timed out/);
   });
 });
+
+describe('the documented examples', () => {
+  it('examples/testing/echo.node-test.mjs passes under node --test', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--test', 'examples/testing/echo.node-test.mjs'], { encoding: 'utf8' });
+    expect(r.stdout).toContain('# pass 1');
+    expect(r.status).toBe(0);
+  });
+});
