@@ -5,12 +5,13 @@
 import { CLINT_BASE, CLINT_SIZE, clintRead, clintWrite } from "./devices/clint";
 import { PLIC_BASE, PLIC_SIZE, plicRead, plicWrite } from "./devices/plic";
 import { TEST_BASE, TEST_SIZE, testWrite } from "./devices/sifive_test";
+import { PVPANIC_BASE, PVPANIC_SIZE, pvpanicRead, pvpanicWrite } from "./devices/pvpanic";
 import { UART_BASE, UART_SIZE, uartRead, uartWrite } from "./devices/uart16550";
 import { VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, virtioRead } from "./devices/virtio_mmio";
 
 import {
   countExit, EXIT_MMIO_CLINT_R, EXIT_MMIO_CLINT_W, EXIT_MMIO_PLIC_R, EXIT_MMIO_PLIC_W, EXIT_MMIO_TEST_R,
-  EXIT_MMIO_TEST_W, EXIT_MMIO_UART_R, EXIT_MMIO_UART_W, EXIT_MMIO_UNMAPPED, EXIT_MMIO_VIRTIO_R, EXIT_MMIO_VIRTIO_W,
+  EXIT_MMIO_TEST_W, EXIT_MMIO_UART_R, EXIT_MMIO_PVPANIC, EXIT_MMIO_UART_W, EXIT_MMIO_UNMAPPED, EXIT_MMIO_VIRTIO_R, EXIT_MMIO_VIRTIO_W,
 } from "./exits";
 
 /** Set when the last bus access hit nothing. */
@@ -37,6 +38,10 @@ export function busRead(pa: u32, size: u32): u32 {
   if (pa - TEST_BASE < TEST_SIZE) {
     countExit(EXIT_MMIO_TEST_R);
     return 0;
+  }
+  if (pa - PVPANIC_BASE < PVPANIC_SIZE) {
+    countExit(EXIT_MMIO_PVPANIC);
+    return pvpanicRead(pa - PVPANIC_BASE);
   }
   countExit(EXIT_MMIO_UNMAPPED);
   gBusError = true;
@@ -67,6 +72,11 @@ export function busWrite(pa: u32, size: u32, v: u32): void {
   if (pa - TEST_BASE < TEST_SIZE) {
     countExit(EXIT_MMIO_TEST_W);
     testWrite(pa - TEST_BASE, v);
+    return;
+  }
+  if (pa - PVPANIC_BASE < PVPANIC_SIZE) {
+    countExit(EXIT_MMIO_PVPANIC);
+    pvpanicWrite(pa - PVPANIC_BASE, v);
     return;
   }
   countExit(EXIT_MMIO_UNMAPPED);

@@ -34,6 +34,7 @@ export const EXIT_SRET: u32 = 18;
 export const EXIT_WFI: u32 = 19;
 export const EXIT_SFENCE_VMA: u32 = 20;
 export const EXIT_TLB_REFILL: u32 = 21;
+export const EXIT_MMIO_PVPANIC: u32 = 22;
 /** Exceptions by cause: EXIT_EXCEPTION + cause (0..15). */
 export const EXIT_EXCEPTION: u32 = 24;
 /** Interrupts injected by cause: EXIT_INTERRUPT + cause (0..11). */

@@ -31,6 +31,10 @@ export const B_TIME_SKIP: u32 = 0x220; // u64: mtime - instret (deterministic ti
 
 export const B_FAULT_CAUSE: u32 = 0x228;
 export const B_FAULT_PC: u32 = 0x22c;
+/** Why a halted guest halted: HALT_POWEROFF (test device, SBI shutdown) or HALT_PANIC (pvpanic). */
+export const B_HALT_REASON: u32 = 0x230;
+export const HALT_POWEROFF: u32 = 0;
+export const HALT_PANIC: u32 = 1;
 
 export const STATUS_RUNNABLE: u32 = 0;
 export const STATUS_HALTED: u32 = 1;

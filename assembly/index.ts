@@ -5,7 +5,7 @@ import { RAM_BASE } from "./layout";
 import {
   B_DETERMINISTIC, B_EXIT_CODE, B_LAST_RUN, B_RAM_HOST, B_RAM_SIZE, B_STATUS, B_TIME_BASE, B_TIME_SKIP,
   STATUS_RUNNABLE, createGuest, destroyGuest, gBlock, hostBytesAvailable, isGuest, switchTo,
-  B_FAULT_CAUSE, B_FAULT_PC, blockOf, regionSize, saveCurrent, setMemoryLimit,
+  B_FAULT_CAUSE, B_FAULT_PC, B_HALT_REASON, blockOf, regionSize, saveCurrent, setMemoryLimit,
 } from "./guests";
 import { HART_SAVED, H_PC, H_PRIV, PRIV_M } from "./hart";
 import { forgetContext } from "./tlbcontext";
@@ -227,4 +227,9 @@ export function guestRegionBase(h: i32): u32 {
 
 export function guestRegionSize(h: i32): u32 {
   return isGuest(h) ? regionSize(h) : 0;
+}
+
+/** After STOP_HALTED: 0 when the guest powered off, 1 when its kernel reported a panic (pvpanic). */
+export function guestHaltReason(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_HALT_REASON) : 0;
 }

@@ -25,6 +25,16 @@ describe('Linux', () => {
     expect(exits.find((e) => e.name === 'sbi:time.set_timer')?.count).toBeGreaterThan(0);
   }, 60_000);
 
+  it('halts with the reason when the kernel panics (pvpanic), its message on the console', async () => {
+    await using linux = await launchGuest(image, { mode: 'kernel', ram: '32M', timeout: 30_000 });
+    await linux.console.waitFor('/ # ');
+    linux.type('panic\n');
+    await linux.console.waitFor(/Kernel panic - not syncing: Attempted to kill init!/);
+    expect(await linux.exit({ timeout: 30_000 })).toBe(1);
+    expect(linux.guest.haltReason).toBe('panic');
+    expect(linux.stats().exits.find((e) => e.name === 'mmio:pvpanic')?.count).toBeGreaterThan(0);
+  }, 60_000);
+
   it('rejects a truncated image and a file that is no RISC-V kernel', async () => {
     const hv = await Hypervisor.create();
     const g = hv.createGuest({ ramBytes: 64 << 20 });

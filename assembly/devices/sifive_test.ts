@@ -2,7 +2,7 @@
 // 0x5555 = pass (exit 0), (code << 16) | 0x3333 = fail with code, 0x7777 = reset; other
 // values are ignored, as on QEMU.
 
-import { gBlock, B_EXIT_CODE, B_STATUS, STATUS_HALTED, STATUS_RESET_REQUESTED } from "../guests";
+import { gBlock, B_EXIT_CODE, B_HALT_REASON, B_STATUS, HALT_POWEROFF, STATUS_HALTED, STATUS_RESET_REQUESTED } from "../guests";
 import { requestStop, STOP_HALTED, STOP_RESET } from "../stop";
 
 export const TEST_BASE: u32 = 0x0010_0000;
@@ -10,6 +10,7 @@ export const TEST_SIZE: u32 = 0x1000;
 
 export function powerOff(code: u32): void {
   store<u32>(gBlock + B_EXIT_CODE, code);
+  store<u32>(gBlock + B_HALT_REASON, HALT_POWEROFF);
   store<u32>(gBlock + B_STATUS, STATUS_HALTED);
   requestStop(STOP_HALTED);
 }

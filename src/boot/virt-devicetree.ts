@@ -88,6 +88,11 @@ export function virtDeviceTree(opts: VirtDeviceTreeOptions): FdtNode {
             props: { compatible: 'syscon-reboot', regmap: PHANDLE_TEST, offset: 0, value: 0x7777 },
           },
           {
+            // Paravirtual: the guest kernel reports a panic, and the hypervisor halts it.
+            name: 'pvpanic@102000',
+            props: { compatible: 'qemu,pvpanic-mmio', reg: reg(0x10_2000, 0x2) },
+          },
+          {
             name: 'clint@2000000',
             props: {
               compatible: ['sifive,clint0', 'riscv,clint0'],

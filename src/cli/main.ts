@@ -113,6 +113,7 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
 function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo): number {
   switch (outcome.kind) {
     case 'halted':
+      if (outcome.panicked) io.stderr.write('minivisor: the guest kernel panicked (it said so through the pvpanic device); halted\n');
       return outcome.exitCode & 0xff;
     case 'instruction-limit':
       io.stderr.write(`minivisor: stopped after ${outcome.instructions} instructions (--max-instructions)\n`);

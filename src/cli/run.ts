@@ -30,7 +30,7 @@ export interface RunLimits {
 }
 
 export type RunOutcome =
-  | { readonly kind: 'halted'; readonly exitCode: number; readonly instructions: number }
+  | { readonly kind: 'halted'; readonly exitCode: number; readonly instructions: number; readonly panicked: boolean }
   | { readonly kind: 'instruction-limit'; readonly instructions: number }
   | { readonly kind: 'timeout'; readonly instructions: number }
   | { readonly kind: 'terminated'; readonly instructions: number }
@@ -252,7 +252,7 @@ export async function runGuest(guest: Guest, limits: RunLimits, io: RunIo): Prom
       switch (reason) {
         case StopReason.Halted:
           await output.flush();
-          return { kind: 'halted', exitCode: guest.exitCode, instructions };
+          return { kind: 'halted', exitCode: guest.exitCode, instructions, panicked: guest.haltReason === 'panic' };
         case StopReason.Reset:
           guest.reset();
           break;

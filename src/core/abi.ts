@@ -67,6 +67,8 @@ export interface CoreExports {
   /** u32: the guest's whole region (control block + RAM) in `memory`: its isolation boundary */
   guestRegionBase(h: GuestHandle): number;
   /** u32 */ guestRegionSize(h: GuestHandle): number;
+  /** u32, after STOP_HALTED: 0 powered off, 1 its kernel reported a panic through pvpanic */
+  guestHaltReason(h: GuestHandle): number;
 }
 
 /** Layout of the block guestStatePtr points at. */
@@ -106,6 +108,7 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestStatePtr',
   'guestRegionBase',
   'guestRegionSize',
+  'guestHaltReason',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */

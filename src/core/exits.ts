@@ -112,7 +112,7 @@ function buildNames(): readonly string[] {
   for (const dev of ['uart', 'clint', 'plic', 'test', 'virtio']) names.push(`mmio:${dev}:read`, `mmio:${dev}:write`);
   names.push('mmio:unmapped');
   for (const group of ['machine', 'supervisor', 'satp', 'counters', 'pmp', 'other']) names.push(`csr:${group}`);
-  names.push('mret', 'sret', 'wfi', 'sfence.vma', 'tlb:refill');
+  names.push('mret', 'sret', 'wfi', 'sfence.vma', 'tlb:refill', 'mmio:pvpanic');
   while (names.length < EXIT_EXCEPTION) names.push(`reserved:${names.length}`);
   for (const n of EXCEPTION_NAMES) names.push(`exception:${n}`);
   for (const n of INTERRUPT_NAMES) names.push(`interrupt:${n}`);

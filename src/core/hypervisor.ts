@@ -322,6 +322,11 @@ export class Guest {
     return { cause: this.core.guestFaultCause(h) >>> 0, pc: this.core.guestFaultPc(h) >>> 0 };
   }
 
+  /** After StopReason.Halted: 'poweroff', or 'panic' when the guest's kernel reported a panic (pvpanic). */
+  get haltReason(): 'poweroff' | 'panic' {
+    return this.core.guestHaltReason(this.h()) === 1 ? 'panic' : 'poweroff';
+  }
+
   /** After StopReason.Wfi: host tick (10 MHz, same clock as hostTicks) when the timer fires, or +Infinity. */
   get nextDeadline(): number {
     return this.core.guestNextDeadline(this.h());

@@ -37,8 +37,9 @@ const INPUT_LIMIT = 64 * 1024;
 export class ScheduledGuest {
   state: GuestState;
   weight: number;
-  /** After 'halted': the exit code. */
+  /** After 'halted': the exit code, and why: powered off, or its kernel panicked (pvpanic). */
   exitCode: number | undefined;
+  haltReason: 'poweroff' | 'panic' | undefined;
   /** After 'faulted': the exception cause and the PC it is stuck at. */
   fault: { cause: number | undefined; pc: number } | undefined;
   /** Instructions retired while scheduled here, and the host milliseconds they took. */
@@ -126,6 +127,7 @@ export class Scheduler {
   reset(sg: ScheduledGuest): void {
     sg.guest.reset();
     sg.exitCode = undefined;
+    sg.haltReason = undefined;
     sg.fault = undefined;
     sg.wakeAt = Infinity;
     if (sg.state !== 'paused') this.setState(sg, 'running');
@@ -218,6 +220,7 @@ export class Scheduler {
     switch (stop) {
       case StopReason.Halted:
         sg.exitCode = sg.guest.exitCode;
+        sg.haltReason = sg.guest.haltReason;
         this.setState(sg, 'halted');
         break;
       case StopReason.Faulted:

@@ -125,6 +125,8 @@ static void cmd_help(void)
 	    "  dmesg            the kernel log\n"
 	    "  poweroff         switch the machine off\n"
 	    "  reboot           restart the machine\n"
+	    "  panic            end init, which makes the kernel panic: the hypervisor\n"
+	    "                   hears of it through the pvpanic device and halts the guest\n"
 	    "  help             this list\n"
 	    "try: cat /proc/interrupts, cat /proc/meminfo, ls /sys/devices\n");
 }
@@ -374,6 +376,11 @@ static void run(int argc, char **argv)
 		cmd_reboot(LINUX_REBOOT_CMD_POWER_OFF, "poweroff");
 	else if (str_eq(c, "reboot"))
 		cmd_reboot(LINUX_REBOOT_CMD_RESTART, "reboot");
+	else if (str_eq(c, "panic")) {
+		/* init may not exit: the kernel answers with "Attempted to kill init!". */
+		put("init: exiting on purpose\n");
+		SC(NR_exit, 1, 0, 0, 0, 0);
+	}
 	else {
 		put_err("sh: ");
 		put_err(c);
