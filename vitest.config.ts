@@ -9,6 +9,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts', 'examples/**/*.test.ts'],
     // Guests run on the real core; a slow CI machine needs more than the default 5 s.
     testTimeout: 60_000,
+    // The JSON report feeds the one-line total that .ci/run prints at the end.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 60_000,
   },
 });
