@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hypervisor, STOP_HALTED, STOP_OUTPUT_FULL, STOP_RESET, STOP_WFI } from '../../src/index.js';
+import { Hypervisor, STOP_HALTED, STOP_OUTPUT_FULL, STOP_RESET, STOP_WFI, type ExitStats } from '../../src/index.js';
 
 export const GUEST_BIN = fileURLToPath(new URL('../../guests/bin/', import.meta.url));
 
@@ -18,6 +18,20 @@ export interface GuestRun {
   output: string;
   exitCode: number | undefined;
   instructions: number;
+  /** the guest's non-zero VM-exit counters when it stopped */
+  exits: ExitStats;
+}
+
+export interface RunOptions {
+  /** bytes fed to the UART as the guest asks for them */
+  input?: string;
+  /** instruction budget (default 2e9) */
+  budget?: number;
+  ramBytes?: number;
+  /** boot the ELF as a kernel in S-mode (Guest.bootKernel: SBI from the hypervisor, a0/a1 set) */
+  kernel?: boolean;
+  /** the kernel command line, with `kernel` */
+  bootargs?: string;
 }
 
 let shared: Promise<Hypervisor> | undefined;
@@ -31,12 +45,15 @@ export function hypervisor(): Promise<Hypervisor> {
 /**
  * Runs an ELF until it powers off (or the budget runs out), feeding `input` to its UART as it
  * asks for it. Deterministic time, so that timer-driven guests behave the same on every run.
+ * With `kernel`, the ELF is booted in kernel mode (S-mode, the hypervisor as its SBI firmware).
  */
-export async function runOnCore(elfName: string, opts: { input?: string; budget?: number; ramBytes?: number } = {}): Promise<GuestRun> {
+export async function runOnCore(elfName: string, opts: RunOptions = {}): Promise<GuestRun> {
   const hv = await hypervisor();
   const guest = hv.createGuest({ ramBytes: opts.ramBytes ?? 16 << 20, deterministic: true });
   try {
-    guest.load(readFileSync(guestPath(elfName)));
+    const bytes = readFileSync(guestPath(elfName));
+    if (opts.kernel) guest.bootKernel(bytes, { bootargs: opts.bootargs });
+    else guest.load(bytes);
     let pending = new TextEncoder().encode(opts.input ?? '');
     const chunks: Uint8Array[] = [];
     let left = opts.budget ?? 2_000_000_000;
@@ -57,7 +74,7 @@ export async function runOnCore(elfName: string, opts: { input?: string; budget?
       if (stop === STOP_OUTPUT_FULL) continue;
     }
     const all = Buffer.concat(chunks.map((c) => Buffer.from(c)));
-    return { output: all.toString('latin1'), exitCode, instructions };
+    return { output: all.toString('latin1'), exitCode, instructions, exits: guest.exits() };
   } finally {
     guest.destroy();
   }
@@ -83,7 +100,7 @@ export async function runOnQemu(elfName: string, opts: { input?: string; timeout
         ['-M', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-kernel', guestPath(elfName)],
         { stdio: [inFd, outFd, 'ignore'] },
       );
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
       child.on('error', reject);
       child.on('exit', (status) => {
         clearTimeout(timer);
