@@ -216,7 +216,10 @@ export function csrInstruction(inst: u32): bool {
   if (!illegal && (op != 1 || rd != 0)) old = csrRead(csr, priv);
   let recheck = false;
   if (!illegal && writes) {
-    const nv = op == 1 ? src : op == 2 ? old | src : old & ~src;
+    // mip's read value includes the device lines (SEIP from the PLIC), but a set or clear
+    // writes back only the software-writable bits as software last left them (spec 3.1.9).
+    const base = csr == 0x344 ? load<u32>(H_MIP) : old;
+    const nv = op == 1 ? src : op == 2 ? base | src : base & ~src;
     recheck = csrWrite(csr, nv, priv);
   }
   countExit(csrGroup(csr));

@@ -349,7 +349,11 @@ export function runChunk(n: u32): u32 {
               // A hypercall: the hypervisor is this guest's firmware.
               sbiCall();
               if (!gSbiRetry) pc += 4;
-              if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
+              // A call may make an interrupt pending (set_timer, send_ipi): end the chunk so
+              // that it is taken right after the call, as on real firmware.
+              fetchPage = pc + 0x1000;
+              rest = k - 1;
+              k = 1;
               break;
             }
             raise(EXC_ECALL_U + priv, 0);

@@ -86,6 +86,20 @@ guest() {  # guest NAME SOURCES... : link lib runtime + SOURCES into OUT/NAME.el
     printf '  %-18s %7d bytes\n' "$name.elf" "$(wc -c <"$out/$name.elf")"
 }
 
+# guest_raw NAME SOURCES... : link only SOURCES into OUT/NAME.elf (no lib/crt0.S),
+# for a guest with an entry of its own, such as a kernel started in S-mode.
+guest_raw() {
+    local name="$1" src objs=()
+    shift
+    for src in "$@"; do
+        objs+=("$(compile "$src")")
+    done
+    "$ld" "${ldflags[@]}" "${objs[@]}" -o "$out/.$name.elf.tmp" || die "linking $name failed"
+    mv -f -- "$out/.$name.elf.tmp" "$out/$name.elf"
+    built+=("$name.elf")
+    printf '  %-18s %7d bytes\n' "$name.elf" "$(wc -c <"$out/$name.elf")"
+}
+
 # To add a guest: one `guest NAME SOURCES...` line (lib/ runtime is linked in).
 echo "building guests into $out with $("$cc" --version | head -n1)"
 guest hello  hello/hello.c
@@ -98,6 +112,12 @@ guest escape escape/escape.c escape/lowlevel.S
 for t in base m a c csr traps interrupts wfi devices fencei; do
     guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c
 done
+# the privileged tests also link their S/M trap handlers (isa/priv.h)
+for t in priv-deleg priv-vm priv-int priv-traps; do
+    guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c isa/priv_lib.S
+done
+# a kernel-mode guest (starts in S-mode, SBI from the hypervisor): its own entry
+guest_raw sbi-test sbi-test/start.S sbi-test/sbi-test.c lib/uart.c lib/runtime.c
 
 # minios is a kernel with user programs of its own: it has its own build.
 CC="$cc" LD="$ld" bash minios/build.sh "$out/minios.elf" >/dev/null || die "building minios failed"
