@@ -15,8 +15,14 @@ export interface CatalogueEntry {
 
 const MiB = 1024 * 1024;
 
-/** Every image in guests/bin, by file name. The Linux Image is there only once it has been built. */
-const urls = import.meta.glob<string>('../../guests/bin/*.{elf,Image}', { query: '?url', import: 'default', eager: true });
+/**
+ * The catalogue's images in guests/bin, by file name (only these become assets of the site). The
+ * Linux Image is there only once it has been built.
+ */
+const urls = import.meta.glob<string>(
+  ['../../guests/bin/{hello,echo,escape,spinner,idle,bench,bench-paged,minios}.elf', '../../guests/bin/linux-rv32imac.Image'],
+  { query: '?url', import: 'default', eager: true },
+);
 
 function urlOf(file: string): string | undefined {
   return urls[`../../guests/bin/${file}`];

@@ -157,6 +157,7 @@ export class Controller {
       } else if (g.state !== 'crashed') {
         g.state = ev.state;
         g.exitCode = ev.exitCode;
+        g.haltReason = ev.haltReason;
         g.fault = ev.fault;
         this.model.emit('changed', g);
       }

@@ -19,6 +19,8 @@ export interface PageGuest {
   readonly info: GuestInfo;
   state: PageGuestState;
   exitCode?: number;
+  /** why it halted: powered off, or its kernel panicked (pvpanic) */
+  haltReason?: 'poweroff' | 'panic';
   fault?: { readonly cause?: number; readonly pc: number };
   crashReason?: string;
   stats?: GuestStats;

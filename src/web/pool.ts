@@ -1,6 +1,8 @@
 /**
  * The host's CPUs: one worker each, by default one per hardware thread (at most 4). A new guest
  * goes on the least loaded live worker. A worker that dies takes only its own guests with it.
+ * On a machine with only two hardware threads one is left to the page itself: two spinning
+ * workers there double the time a typed key takes to come back (bench/page-responsiveness.mjs).
  */
 import { HostCpuClient } from './host-cpu-client.js';
 import type { WorkerEvent } from './worker/api.js';
@@ -9,7 +11,7 @@ export const MAX_WORKERS = 4;
 
 export function defaultWorkerCount(): number {
   const n = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  return Math.max(1, Math.min(MAX_WORKERS, n));
+  return Math.max(1, Math.min(MAX_WORKERS, n <= 2 ? n - 1 : n));
 }
 
 export interface PoolOptions {

@@ -19,6 +19,7 @@ interface Card {
   readonly loadBar: HTMLElement;
   readonly status: HTMLElement;
   readonly map: HTMLElement;
+  readonly axisEnd: HTMLElement;
   readonly legend: HTMLElement;
   readonly kill: HTMLButtonElement;
 }
@@ -50,6 +51,7 @@ export class HostView {
     kill.addEventListener('click', () => this.controller.killWorker(w.index));
     const map = h('div', { class: 'memory-map', testid: `memory-map-${w.index}` });
     const legend = h('div', { class: 'legend' });
+    const axisEnd = h('span');
     const root = h(
       'article',
       { class: 'cpu-card', testid: `worker-${w.index}` },
@@ -57,9 +59,10 @@ export class HostView {
       h('div', { class: 'load' }, h('span', { class: 'muted' }, 'load'), h('div', { class: 'load-bar' }, loadBar), load),
       h('div', { class: 'section-title' }, 'WebAssembly memory'),
       map,
+      h('div', { class: 'memory-axis' }, h('span', {}, '0x00000000'), axisEnd),
       legend,
     );
-    c = { root, load, loadBar, status, map, legend, kill };
+    c = { root, load, loadBar, status, map, axisEnd, legend, kill };
     this.cards[w.index] = c;
     this.grid.append(root);
     return c;
@@ -80,8 +83,9 @@ export class HostView {
     c.kill.disabled = w.crashed !== undefined;
     const memory = w.stats?.memoryBytes ?? 0;
     c.map.replaceChildren(...this.bands(guests, memory));
+    c.axisEnd.textContent = memory ? `${hex32(memory)} (${formatBytes(memory)})` : '';
     c.legend.replaceChildren(
-      h('div', { class: 'legend-row head' }, h('span', {}, 'guest'), h('span', {}, 'region'), h('span', {}, 'size'), h('span', {}, 'state')),
+      h('div', { class: 'legend-row head' }, h('span', {}, 'guest'), h('span', {}, 'region'), h('span', {}, 'size'), h('span', {}, 'CPU'), h('span', {}, 'state')),
       ...guests.map((g) => {
         const r = g.info.region;
         return h(
@@ -90,10 +94,11 @@ export class HostView {
           h('span', {}, h('i', { class: 'swatch', style: `background:${guestColour(g.id)}` }), `${g.name} #${g.id}`),
           h('code', {}, `${hex32(r.base)}–${hex32(r.base + r.size)}`),
           h('span', {}, formatBytes(r.size)),
+          h('span', {}, g.state === 'crashed' || !g.stats ? '–' : `${Math.round(g.stats.hostShare * 100)} %`),
           h('span', { class: `state-text state-${g.state}` }, stateLabel(g)),
         );
       }),
-      h('div', { class: 'legend-row foot muted' }, h('span', {}, 'memory'), h('span', {}, memory ? `${formatBytes(memory)} in all` : 'starting…'), h('span', {}, ''), h('span', {}, '')),
+      h('div', { class: 'legend-row foot muted' }, h('span', {}, 'guest MIPS'), h('span', {}, (w.stats?.guests.reduce((s, g) => s + g.mips, 0) ?? 0).toFixed(1)), h('span', {}, ''), h('span', {}, ''), h('span', {}, '')),
     );
   }
 

@@ -27,8 +27,9 @@ export class MipsChart {
           cursor: { show: false },
           scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
           axes: [
-            { ...AXIS, values: (_u, ticks) => ticks.map((s) => `${Math.round(s)}s`) },
-            { ...AXIS, size: 44, values: (_u, ticks) => ticks.map((v) => (v >= 10 ? v.toFixed(0) : v.toFixed(1))) },
+            // Whole seconds only: a short history would otherwise repeat labels ("1s 1s").
+            { ...AXIS, incrs: [1, 2, 5, 10, 15, 30, 60], values: (_u, ticks) => ticks.map((s) => `${Math.round(s)}s`) },
+            { ...AXIS, size: 44, values: (_u, ticks) => ticks.map((v) => (v === 0 || v >= 10 ? v.toFixed(0) : v.toFixed(1))) },
           ],
           series: [{}, { stroke: '#5fd3a4', width: 1.5, fill: 'rgba(95, 211, 164, 0.12)', points: { show: false } }],
         },

@@ -4,7 +4,7 @@ import type { PageGuest } from '../model.js';
 export function stateLabel(g: PageGuest): string {
   switch (g.state) {
     case 'halted':
-      return `powered off (exit ${g.exitCode ?? 0})`;
+      return g.haltReason === 'panic' ? 'halted: kernel panic' : `powered off (exit ${g.exitCode ?? 0})`;
     case 'faulted':
       return `faulted${g.fault ? ` (cause ${g.fault.cause ?? '?'} at 0x${g.fault.pc.toString(16)})` : ''}`;
     case 'crashed':

@@ -19,14 +19,14 @@ export class StatsView {
     this.chart = new MipsChart(chartEl);
     this.exitsBody = h('tbody');
     const metric = (key: string, label: string, big = false) => {
-      const v = h('div', { class: 'metric-value', testid: `${key}-${guest.id}` }, '–');
+      const v = h('div', { class: 'metric-value', testid: `metric-${key}-${guest.id}` }, '–');
       this.values.set(key, v);
       return h('div', { class: big ? 'metric big' : 'metric' }, h('div', { class: 'metric-label' }, label), v);
     };
     this.element = h(
       'aside',
       { class: 'stats' },
-      h('div', { class: 'metrics' }, metric('mips', 'guest MIPS', true), metric('instret', 'instructions'), metric('share', 'host CPU share'), metric('priv', 'privilege'), metric('pc', 'PC'), metric('weight', 'CPU weight')),
+      h('div', { class: 'metrics' }, metric('mips', 'guest MIPS', true), metric('instret', 'instructions'), metric('share', 'host CPU share'), metric('priv', 'privilege'), metric('pc', 'PC'), metric('exits', 'VM exits / s'), metric('weight', 'CPU weight')),
       h('div', { class: 'section-title' }, 'MIPS, last 2 minutes'),
       chartEl,
       h('div', { class: 'section-title' }, 'VM exits by rate'),
@@ -50,6 +50,7 @@ export class StatsView {
     this.set('priv', PRIV_NAMES[s.priv] ?? String(s.priv));
     this.set('pc', hex32(s.pc));
     this.set('weight', `× ${s.weight}`);
+    this.set('exits', s.exitsPerSecond >= 10 ? formatCount(s.exitsPerSecond) : s.exitsPerSecond.toFixed(1));
     this.chart.update(this.guest.history.t, this.guest.history.mips);
     const rows = s.exits.slice(0, EXIT_ROWS).map((e) =>
       h('tr', {}, h('td', { class: 'exit-name' }, e.name), h('td', {}, formatCount(e.count)), h('td', {}, e.rate >= 10 ? formatCount(e.rate) : e.rate.toFixed(1))),

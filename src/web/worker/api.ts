@@ -97,7 +97,9 @@ export interface GuestStats {
   readonly weight: number;
   readonly exitCode?: number;
   readonly fault?: { readonly cause?: number; readonly pc: number };
-  /** non-zero VM-exit counters, highest rate first (then highest count) */
+  /** all VM exits per second over the last second */
+  readonly exitsPerSecond: number;
+  /** non-zero VM-exit counters, highest rate first (then highest count); the busiest ones only */
   readonly exits: readonly ExitRate[];
   readonly region: Region;
   /** output bytes sent to the page and not yet acknowledged */
@@ -119,7 +121,7 @@ export interface WorkerStats {
 /** What a worker tells the page, batched: one callback call carries many of these. */
 export type WorkerEvent =
   | { readonly type: 'output'; readonly id: number; readonly bytes: Uint8Array }
-  | { readonly type: 'state'; readonly id: number; readonly state: GuestState; readonly exitCode?: number; readonly fault?: { readonly cause?: number; readonly pc: number } }
+  | { readonly type: 'state'; readonly id: number; readonly state: GuestState; readonly exitCode?: number; readonly haltReason?: 'poweroff' | 'panic'; readonly fault?: { readonly cause?: number; readonly pc: number } }
   | { readonly type: 'stats'; readonly stats: WorkerStats };
 
 export type EventSink = (events: WorkerEvent[]) => void;
@@ -145,6 +147,6 @@ export interface HostCpuApi {
   /** The page has written `bytes` more of this guest's output into its terminal. */
   ack(id: number, bytes: number): void;
   stats(): WorkerStats;
-  /** Registers the event sink (a comlink proxy); events are batched every ~30 ms. */
+  /** Registers the event sink (a comlink proxy); events are batched every ~16 ms. */
   subscribe(sink: EventSink): void;
 }

@@ -70,6 +70,8 @@ function disasm32(w: number, pc: number): string {
       }
       const csr = w >>> 20;
       const name = CSR[csr] ?? hex(csr);
+      if (f3 === 2 && rs1 === 0) return `csrr ${r(rd)}, ${name}`;
+      if (f3 === 1 && rd === 0) return `csrw ${name}, ${r(rs1)}`;
       const m = ['', 'csrrw', 'csrrs', 'csrrc', '', 'csrrwi', 'csrrsi', 'csrrci'][f3];
       return `${m} ${r(rd)}, ${name}, ${f3 >= 5 ? rs1 : r(rs1)}`;
     }

@@ -74,6 +74,7 @@ export class HostCpu implements HostCpuApi {
           id: e.id,
           state: sg.state,
           ...(sg.exitCode !== undefined ? { exitCode: sg.exitCode } : {}),
+          ...(sg.haltReason ? { haltReason: sg.haltReason } : {}),
           ...(sg.fault ? { fault: { pc: sg.fault.pc, ...(sg.fault.cause !== undefined ? { cause: sg.fault.cause } : {}) } } : {}),
         });
       },

@@ -55,6 +55,7 @@ export class StatsTracker {
       const rate = seconds > 0 ? (count - (base.value.exits[i] ?? 0)) / seconds : 0;
       rated.push({ name: EXIT_NAMES[i] ?? `reserved:${i}`, count, rate });
     }
+    const exitsPerSecond = rated.reduce((sum, e) => sum + e.rate, 0);
     rated.sort((a, b) => b.rate - a.rate || b.count - a.count);
     const guest: Guest = sg.guest;
     return {
@@ -68,6 +69,7 @@ export class StatsTracker {
       weight: sg.weight,
       ...(sg.exitCode !== undefined ? { exitCode: sg.exitCode } : {}),
       ...(sg.fault ? { fault: { ...(sg.fault.cause !== undefined ? { cause: sg.fault.cause } : {}), pc: sg.fault.pc } } : {}),
+      exitsPerSecond,
       exits: rated.slice(0, MAX_EXIT_ROWS),
       region: g.region,
       unacked: g.unacked,
