@@ -10,8 +10,9 @@ const PORT = 4173;
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
-  testDir: `${root}/e2e`,
-  testMatch: '*.spec.ts',
+  // e2e/ tests the page; examples/ holds the documented examples of minivisor/testing/playwright.
+  testDir: root,
+  testMatch: ['e2e/**/*.spec.ts', 'examples/**/*.spec.ts'],
   // Each test runs several CPU-bound workers: on a 2-core machine parallel tests starve each other.
   workers: 1,
   fullyParallel: false,

@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { expectConsole, guestId, openPage } from './helpers.js';
+import { test as fixtureTest, expect as fixtureExpect } from '../src/testing/playwright.js';
 
 test('?launch= opens one tab per guest, each with its console', async ({ page }) => {
   await openPage(page, '?launch=echo,escape,spinner');
@@ -17,17 +18,22 @@ test('?launch= opens one tab per guest, each with its console', async ({ page })
   await expect(page.getByTestId(`tab-${echo}`)).toHaveAttribute('data-state', 'waiting');
 });
 
-test('keys typed into the echo console come back', async ({ page }) => {
-  await openPage(page, '?launch=echo');
-  const id = await guestId(page, 'echo');
-  await expectConsole(page, id, '> ');
-  await page.getByTestId(`console-${id}`).click();
+// Written with minivisor/testing/playwright, as a user of the page would.
+fixtureTest('keys typed into the echo console come back', async ({ minivisor, page }) => {
+  const echo = await minivisor.launch('echo');
+  await fixtureExpect(echo.console).toContainText('> ');
+  await echo.console.locator.click();
   await page.keyboard.type('hello minivisor');
   await page.keyboard.press('Enter');
-  await expectConsole(page, id, 'echo: hello minivisor');
+  await fixtureExpect(echo.console).toContainText('echo: hello minivisor');
   // The automation object's type() takes the same path.
-  await page.evaluate((i) => window.minivisor.type(i, 'second line\r'), id);
-  await expectConsole(page, id, 'echo: second line');
+  await echo.type('second line\r');
+  await fixtureExpect(echo.console).toContainText(/echo: second line/);
+  await fixtureExpect(echo.console).not.toContainText('echo: third line', { timeout: 500 });
+  // Locators keep Playwright's own matcher.
+  await fixtureExpect(echo.tab).toContainText('echo');
+  await echo.type('exit\r');
+  expect(await echo.exit()).toBe(0);
 });
 
 test('the launcher starts catalogue guests in new tabs', async ({ page }) => {

@@ -329,3 +329,25 @@ describe('minivisor CLI: running guests', () => {
     expect(r.status).toBe(1);
   });
 });
+
+describe('minivisor init-test', () => {
+  it('writes a working node:test file for a guest, from one run of it', async () => {
+    const { mkdirSync, rmSync, readFileSync: read } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    // Inside the package, so that the test's `import 'minivisor/testing'` resolves to this checkout.
+    const dir = 'test-results/init-test';
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const made = spawnSync(process.execPath, ['bin/minivisor.js', 'init-test', 'guests/bin/hello.elf', '--out', `${dir}/hello.test.mjs`], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    expect(made.stdout).toContain('node --test');
+    expect(read(`${dir}/hello.test.mjs`, 'utf8')).toContain('await guest.console.waitFor("Hello from minivisor!")');
+    const ran = spawnSync(process.execPath, ['--test', `${dir}/hello.test.mjs`], { encoding: 'utf8' });
+    expect(ran.stdout).toContain('# pass 1');
+    expect(ran.status).toBe(0);
+    // It never overwrites a test.
+    const again = spawnSync(process.execPath, ['bin/minivisor.js', 'init-test', 'guests/bin/hello.elf', '--out', `${dir}/hello.test.mjs`], { encoding: 'utf8' });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('already exists');
+  });
+});

@@ -34,10 +34,19 @@ export interface RunCommand {
   readonly timeoutSeconds?: number;
 }
 
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | RunCommand;
+/** `minivisor init-test <guest.elf> [--out FILE]`: write a starter test of one's own guest. */
+export interface InitTestCommand {
+  readonly kind: 'init-test';
+  readonly file: string;
+  readonly mode: 'bare' | 'kernel';
+  readonly out?: string;
+}
+
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | RunCommand | InitTestCommand;
 
 export const HELP_TEXT = `Usage: minivisor run <guest.elf> [options]
        minivisor run --kernel <image> [--append "<bootargs>"] [options]
+       minivisor init-test <guest.elf> [--out FILE]   (or --kernel <image>)
        minivisor --help | --version
 
 Runs a 32-bit RISC-V guest (an ELF linked for 0x80000000, the same file
@@ -164,6 +173,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         timeout: { type: 'string' },
         kernel: { type: 'string' },
         append: { type: 'string' },
+        out: { type: 'string' },
         stats: { type: 'boolean' },
         deterministic: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -180,6 +190,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError("missing command; to run a guest: minivisor run <guest.elf>");
   if (command === 'help') return { kind: 'help' };
+  if (command === 'init-test') {
+    const file = values.kernel ?? rest[0];
+    if (file === undefined) throw new UsageError('missing guest file: minivisor init-test <guest.elf> (or --kernel <image>)');
+    return { kind: 'init-test', file, mode: values.kernel !== undefined ? 'kernel' : 'bare', ...(values.out !== undefined ? { out: values.out } : {}) };
+  }
   if (command !== 'run') throw new UsageError(`unknown command '${command}'; to run a guest: minivisor run <guest.elf>`);
   const kernel = values.kernel;
   if (kernel === '') throw new UsageError("option '--kernel' needs a file name");

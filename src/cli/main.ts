@@ -20,6 +20,7 @@ import { KernelError, parseKernel } from '../loader/kernel.js';
 import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
 import { HELP_TEXT, UsageError, parseCommandLine, type Command, type RunCommand } from './args.js';
 import { runGuest, type RunIo, type RunOutcome } from './run.js';
+import { initTest } from './init-test.js';
 
 export const EXIT_USAGE = 2;
 export const EXIT_HOST_ERROR = 1;
@@ -162,6 +163,17 @@ export async function main(argv: readonly string[], io: RunIo = defaultIo()): Pr
         return 0;
       case 'run':
         return await run(cmd, io);
+      case 'init-test': {
+        const { file } = cmd;
+        const bytes = await readGuestFile(file);
+        const out = await initTest({ file, bytes, mode: cmd.mode, ...(cmd.out !== undefined ? { out: cmd.out } : {}) }).catch((e: Error) => {
+          if (e instanceof ElfError || e instanceof KernelError) throw new CliFailure(`${file}: ${e.message}`, EXIT_USAGE, true);
+          if (/already exists/.test(e.message)) throw new CliFailure(e.message, EXIT_USAGE);
+          throw e;
+        });
+        io.stdout.write(`wrote ${out}\nrun it with: node --test ${out}\n`);
+        return 0;
+      }
     }
   } catch (e) {
     if (e instanceof UsageError) {
