@@ -10,7 +10,7 @@ export default defineConfig({
     // Guests run on the real core; a slow CI machine needs more than the default 5 s.
     testTimeout: 60_000,
     // The JSON report feeds the one-line total that .ci/run prints at the end.
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
     hookTimeout: 60_000,
   },
 });
