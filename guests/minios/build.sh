@@ -17,26 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-$here/../bin/minios.elf}"
 [ $# -le 1 ] || die "usage: build.sh [OUT.elf]"
 
-find_tool() {   # first candidate that is an executable on PATH (or a path)
-    local c
-    for c in "$@"; do
-        if command -v -- "$c" >/dev/null 2>&1; then
-            command -v -- "$c"
-            return 0
-        fi
-    done
-    return 1
-}
-if [ -n "${CC:-}" ]; then
-    cc="$(find_tool "$CC")" || die "CC='$CC' is not an executable"
-else
-    cc="$(find_tool clang-16 clang)" || die "no clang found (tried clang-16, clang); set CC"
-fi
-if [ -n "${LD:-}" ]; then
-    ld="$(find_tool "$LD")" || die "LD='$LD' is not an executable"
-else
-    ld="$(find_tool ld.lld-16 ld.lld)" || die "no lld found (tried ld.lld-16, ld.lld); set LD"
-fi
+. "$here/../lib/toolchain.sh"
 
 mkdir -p -- "$(dirname -- "$out")" || die "cannot create the directory of '$out'"
 out="$(cd -- "$(dirname -- "$out")" && pwd)/$(basename -- "$out")"
