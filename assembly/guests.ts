@@ -4,8 +4,8 @@
 // buffers) followed by its RAM. The region is the only memory the guest can ever reach:
 // see mmu.ts for the argument.
 
-import { BLOCK_SIZE, GUEST_TABLE, HART_AREA, MAX_RAM, MIN_RAM, REGIONS_START, WASM_PAGE } from "./layout";
-import { HART_SAVED } from "./hart";
+import { BLOCK_SIZE, GUEST_TABLE, HART_AREA, HART_AREA_SIZE, MAX_RAM, MIN_RAM, REGIONS_START, WASM_PAGE } from "./layout";
+import { HART_SAVED, TLB_BYTES, TLB_READ, flushTlb } from "./hart";
 import { forgetContext } from "./tlbcontext";
 
 export const MAX_GUESTS: i32 = 64;
@@ -39,8 +39,10 @@ export const HALT_PANIC: u32 = 1;
 export const STATUS_RUNNABLE: u32 = 0;
 export const STATUS_HALTED: u32 = 1;
 export const STATUS_RESET_REQUESTED: u32 = 2;
-/** Stuck for good: its trap handler faults on its own first instruction (see trap.ts). */
+/** Stuck for good: its trap handler faults on its own first instruction (see trap.ts), or the core trapped while running it. */
 export const STATUS_FAULTED: u32 = 3;
+/** B_FAULT_CAUSE of a guest during whose run the core itself trapped (a core bug, contained). */
+export const FAULT_INTERNAL: u32 = 0xffff_ffff;
 
 /** Handle of the guest whose state is in the physical CPU, or -1. */
 export let gCurrent: i32 = -1;
@@ -82,6 +84,11 @@ export function switchTo(h: i32): void {
   gRamHost = load<u32>(gBlock + B_RAM_HOST);
   gRamSize = load<u32>(gBlock + B_RAM_SIZE);
   memory.copy(HART_AREA, gBlock, HART_SAVED);
+  // The rest of the physical CPU holds no guest state, but it is the one memory all guests
+  // pass through: clear it on every switch so that nothing left there by one guest (or by a
+  // core bug) can reach the next. The TLBs are emptied by forgetContext.
+  memory.fill(HART_AREA + HART_SAVED, 0, TLB_READ - HART_SAVED);
+  memory.fill(TLB_READ + TLB_BYTES, 0, HART_AREA_SIZE - TLB_READ - TLB_BYTES);
   forgetContext();
 }
 
@@ -185,7 +192,12 @@ export function createGuest(ramBytes: u32): i32 {
 }
 
 export function destroyGuest(h: i32): void {
-  if (gCurrent == h) gCurrent = -1;
+  if (gCurrent == h) {
+    // Nothing of it may stay in the physical CPU either.
+    gCurrent = -1;
+    memory.fill(HART_AREA, 0, HART_AREA_SIZE);
+    flushTlb();
+  }
   const e = entry(h);
   const base = load<u32>(e + E_BASE);
   const size = load<u32>(e + E_SIZE);

@@ -44,15 +44,23 @@ export const H_PMPADDR: u32 = 0x110; // 16 x u32
 export const HART_SAVED: u32 = 0x200;
 
 // Software TLBs: 256 direct-mapped entries each of (tag = virtual page base, addend), where
-// host address = virtual address + addend. A tag never has its low bits set, so an access
-// whose low bits are set (misaligned) misses and takes the slow path, which also covers
+// host address = virtual address + addend. The fast path compares the tag with the address
+// masked to its page number plus the bits that must be zero for an aligned access of that size
+// (va & 0xffff_f003 for a word, & 0xffff_f001 for a halfword, & 0xffff_f000 for a byte). A valid
+// tag has no low bits, so a misaligned access misses and takes the slow path, which also covers
 // accesses that would cross a page.
 export const TLB_READ: u32 = 0x1000;
 export const TLB_WRITE: u32 = 0x1800;
 export const TLB_EXEC: u32 = 0x2000;
 export const TLB_ENTRIES: u32 = 256;
 export const TLB_BYTES: u32 = 0x1800; // all three
-export const TLB_INVALID: u32 = 1;
+/**
+ * The tag of an empty entry. Its bits 2..11 are set, and no masked address ever has them (the
+ * masks above keep at most bits 0 and 1 below the page number), so no access can match it,
+ * whatever its address or alignment. (A tag of 1 once matched a misaligned word access in
+ * page 0 and let it use a stale addend: see ISOLATION.md.)
+ */
+export const TLB_INVALID: u32 = isDefined(BUG_TLB_INVALID) ? 1 : 0xffc;
 
 export const PRIV_U: u32 = 0;
 export const PRIV_S: u32 = 1;
@@ -110,8 +118,15 @@ export const EXC_STORE_PAGE: u32 = 15;
   store<u32>(addr, v);
 }
 
+/** Empties all three TLBs: every tag invalid, every addend 0. */
 export function flushTlb(): void {
   memory.fill(TLB_READ, 0, TLB_BYTES);
   // 0 would match page 0; mark every tag invalid instead.
   for (let i: u32 = 0; i < TLB_ENTRIES * 3; i++) store<u32>(TLB_READ + (i << 3), TLB_INVALID);
+}
+
+/** Empties one TLB entry: the tag becomes invalid and the addend goes too, so nothing of the old mapping is left. */
+@inline export function invalidateTlbEntry(e: u32): void {
+  store<u32>(e, TLB_INVALID);
+  if (!isDefined(BUG_TLB_INVALID)) store<u32>(e + 4, 0);
 }

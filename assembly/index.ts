@@ -16,6 +16,11 @@ import { irqUpdate, plicReset } from "./devices/plic";
 import { nextWake, runGuest } from "./run";
 import { B_KERNEL_MODE, sbiReset } from "./sbi";
 import { EXITS, EXIT_COUNT } from "./exits";
+import { FAULT_INTERNAL, STATUS_FAULTED, gCurrent } from "./guests";
+import { clearStop } from "./stop";
+import { setChunk } from "./counters";
+import { clearExc } from "./mmu";
+export { checkedViolation, checkedViolationHost, checkedViolationSize, coveragePtr, coverageReset } from "./checked";
 import {
   H_MCOUNTEREN, H_MEDELEG, H_MIDELEG, MIP_SEIP, MIP_SSIP, MIP_STIP, PRIV_S,
   EXC_ECALL_M, EXC_ECALL_S,
@@ -232,4 +237,25 @@ export function guestRegionSize(h: i32): u32 {
 /** After STOP_HALTED: 0 when the guest powered off, 1 when its kernel reported a panic (pvpanic). */
 export function guestHaltReason(h: i32): u32 {
   return isGuest(h) ? load<u32>(blockOrZero(h) + B_HALT_REASON) : 0;
+}
+
+/**
+ * After a WebAssembly trap inside guestRun(h) (a bug of the core, never a guest's doing): the
+ * guest that was running ends STATUS_FAULTED with cause FAULT_INTERNAL, and the core's own
+ * state is made consistent again, so that the instance and every other guest go on.
+ * Returns the handle of the guest that was running, or -1.
+ */
+export function hostContainTrap(): i32 {
+  const h = gCurrent;
+  clearStop();
+  clearExc();
+  setChunk(0);
+  if (h >= 0 && isGuest(h)) {
+    saveCurrent();
+    store<u32>(gBlock + B_STATUS, STATUS_FAULTED);
+    store<u32>(gBlock + B_FAULT_CAUSE, FAULT_INTERNAL);
+    store<u32>(gBlock + B_FAULT_PC, load<u32>(H_PC));
+  }
+  forgetContext();
+  return h;
 }

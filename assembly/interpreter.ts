@@ -18,6 +18,43 @@ import { flushTlbPage, forgetContext } from "./tlbcontext";
 import { gStop, STOP_NONE } from "./stop";
 import { gSbiRetry, kernelMode, sbiCall } from "./sbi";
 import { countExit, EXIT_MRET, EXIT_SFENCE_VMA, EXIT_SRET, EXIT_WFI } from "./exits";
+import { CHECK_FETCH, CHECK_LOAD, CHECK_STORE, checkPc, checkRam, cover } from "./checked";
+import { COV_FETCH_PAGE_END, COV_SFENCE_ADDRESS, COV_SFENCE_ALL } from "./coverage";
+
+// In the checked build, every host address the hot loop forms from a TLB addend is checked
+// against the guest's RAM window first (checked.ts); in the release build these are nothing.
+@inline function ld32(host: u32): u32 {
+  checkRam(CHECK_LOAD, host, 4);
+  return load<u32>(host);
+}
+@inline function ld16(host: u32): u32 {
+  checkRam(CHECK_LOAD, host, 2);
+  return <u32>load<u16>(host);
+}
+@inline function ld8(host: u32): u32 {
+  checkRam(CHECK_LOAD, host, 1);
+  return <u32>load<u8>(host);
+}
+@inline function st32(host: u32, v: u32): void {
+  checkRam(CHECK_STORE, host, 4);
+  store<u32>(host, v);
+}
+@inline function st16(host: u32, v: u32): void {
+  checkRam(CHECK_STORE, host, 2);
+  store<u16>(host, <u16>v);
+}
+@inline function st8(host: u32, v: u32): void {
+  checkRam(CHECK_STORE, host, 1);
+  store<u8>(host, <u8>v);
+}
+@inline function fetch32(host: u32): u32 {
+  checkRam(CHECK_FETCH, host, 4);
+  return load<u32>(host);
+}
+@inline function fetch16(host: u32): u32 {
+  checkRam(CHECK_FETCH, host, 2);
+  return <u32>load<u16>(host);
+}
 
 /** Takes the pending exception (gExc) for the instruction at pc; returns the handler's PC. */
 function trapAt(pc: u32, left: u32): u32 {
@@ -48,7 +85,11 @@ function illegalAt(pc: u32, bits: u32, left: u32): u32 {
  * ended early: a CSR write, xRET or WFI that may change interrupts, or a device's stop request).
  */
 export function runChunk(n: u32): u32 {
+  // Every write of H_PC keeps bit 0 clear (xRET targets, trap vectors, host setters); an odd PC
+  // would let the fetch below read past the end of a page, so the checked build asserts it.
   let pc = load<u32>(H_PC);
+  checkPc(pc);
+  pc &= ~1;
   // fetchPage = pc + 0x1000 means "invalid": it makes the next fetch miss whatever pc is.
   let fetchPage: u32 = pc + 0x1000;
   let fetchAdd: u32 = 0;
@@ -59,7 +100,7 @@ export function runChunk(n: u32): u32 {
     // One unsigned compare covers both "still in the cached fetch page" and "not in its last
     // halfword", where a 32-bit instruction could straddle two pages.
     if (pc - fetchPage < 0xffe) {
-      inst = load<u32>(pc + fetchAdd);
+      inst = fetch32(pc + fetchAdd);
     } else {
       // Every trap and xRET invalidates the fetch page, so this is where a stop requested by a
       // slow path (a stuck guest, a full console) takes effect without a check on the fast path.
@@ -79,9 +120,11 @@ export function runChunk(n: u32): u32 {
         fetchPage = pc & 0xffff_f000;
       }
       if ((pc & 0xfff) != 0xffe) {
-        inst = load<u32>(pc + fetchAdd);
+        checkPc(pc);
+        inst = fetch32(pc + fetchAdd);
       } else {
-        inst = <u32>load<u16>(pc + fetchAdd);
+        cover(COV_FETCH_PAGE_END);
+        inst = fetch16(pc + fetchAdd);
         if ((inst & 3) == 3) {
           publishLeft(k);
           const hi = fetchUpperHalf(pc + 2);
@@ -107,14 +150,14 @@ export function runChunk(n: u32): u32 {
         const f3 = (inst >>> 12) & 7;
         let v: u32 = 0;
         if (f3 == 2) {
-          if (load<u32>(e) == (va & 0xffff_f003)) v = load<u32>(va + load<u32>(e, 4));
+          if (load<u32>(e) == (va & 0xffff_f003)) v = ld32(va + load<u32>(e, 4));
           else { publishLeft(k); v = loadSlow(va, 4); }
         } else if (f3 == 4 || f3 == 0) {
-          if (load<u32>(e) == (va & 0xffff_f000)) v = <u32>load<u8>(va + load<u32>(e, 4));
+          if (load<u32>(e) == (va & 0xffff_f000)) v = ld8(va + load<u32>(e, 4));
           else { publishLeft(k); v = loadSlow(va, 1); }
           if (f3 == 0) v = sext(v, 8);
         } else if (f3 == 5 || f3 == 1) {
-          if (load<u32>(e) == (va & 0xffff_f001)) v = <u32>load<u16>(va + load<u32>(e, 4));
+          if (load<u32>(e) == (va & 0xffff_f001)) v = ld16(va + load<u32>(e, 4));
           else { publishLeft(k); v = loadSlow(va, 2); }
           if (f3 == 1) v = sext(v, 16);
         } else {
@@ -174,15 +217,15 @@ export function runChunk(n: u32): u32 {
         const e = TLB_WRITE + ((va >>> 9) & 0x7f8);
         const f3 = (inst >>> 12) & 7;
         if (f3 == 2) {
-          if (load<u32>(e) == (va & 0xffff_f003)) { store<u32>(va + load<u32>(e, 4), v); pc += 4; break; }
+          if (load<u32>(e) == (va & 0xffff_f003)) { st32(va + load<u32>(e, 4), v); pc += 4; break; }
           publishLeft(k);
           storeSlow(va, 4, v);
         } else if (f3 == 0) {
-          if (load<u32>(e) == (va & 0xffff_f000)) { store<u8>(va + load<u32>(e, 4), <u8>v); pc += 4; break; }
+          if (load<u32>(e) == (va & 0xffff_f000)) { st8(va + load<u32>(e, 4), v); pc += 4; break; }
           publishLeft(k);
           storeSlow(va, 1, v);
         } else if (f3 == 1) {
-          if (load<u32>(e) == (va & 0xffff_f001)) { store<u16>(va + load<u32>(e, 4), <u16>v); pc += 4; break; }
+          if (load<u32>(e) == (va & 0xffff_f001)) { st16(va + load<u32>(e, 4), v); pc += 4; break; }
           publishLeft(k);
           storeSlow(va, 2, v);
         } else {
@@ -205,7 +248,7 @@ export function runChunk(n: u32): u32 {
           if (((inst >>> 20) & 31) != 0) { pc = illegalAt(pc, inst, k); fetchPage = pc + 0x1000; break; }
           const h = atomicHost(va, ACC_READ);
           if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
-          const v = load<u32>(h);
+          const v = ld32(h);
           store<u32>(H_RESERVATION, va);
           store<u32>(H_RESERVATION_VALID, 1);
           setX(rd, v);
@@ -216,7 +259,7 @@ export function runChunk(n: u32): u32 {
           if (load<u32>(H_RESERVATION_VALID) != 0 && load<u32>(H_RESERVATION) == va) {
             const h = atomicHost(va, ACC_WRITE);
             if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
-            store<u32>(h, src);
+            st32(h, src);
             setX(rd, 0);
           } else {
             setX(rd, 1);
@@ -232,7 +275,7 @@ export function runChunk(n: u32): u32 {
         }
         const h = atomicHost(va, ACC_WRITE);
         if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
-        const old = load<u32>(h);
+        const old = ld32(h);
         let nv: u32;
         switch (f5) {
           case 0: nv = old + src; break;
@@ -245,7 +288,7 @@ export function runChunk(n: u32): u32 {
           case 24: nv = old < src ? old : src; break;
           default: nv = old > src ? old : src; break;
         }
-        store<u32>(h, nv);
+        st32(h, nv);
         setX(rd, old);
         pc += 4;
         break;
@@ -402,8 +445,13 @@ export function runChunk(n: u32): u32 {
             const rs1 = (inst >>> 15) & 31;
             // With an address, only that page's entries go: Linux fences page by page while it
             // builds its linear map, and a full flush each time would refill everything.
-            if (rs1 != 0) flushTlbPage(x(rs1 << 2));
-            else forgetContext();
+            if (rs1 != 0) {
+              cover(COV_SFENCE_ADDRESS);
+              flushTlbPage(x(rs1 << 2));
+            } else {
+              cover(COV_SFENCE_ALL);
+              forgetContext();
+            }
             pc += 4;
           } else {
             pc = illegalAt(pc, inst, k);
@@ -435,7 +483,7 @@ export function runChunk(n: u32): u32 {
         const va = x(((inst >>> 5) & 0x1c) + 32) + (((inst >>> 7) & 0x38) | ((inst >>> 4) & 0x4) | ((inst << 1) & 0x40));
         const e = TLB_READ + ((va >>> 9) & 0x7f8);
         let v: u32;
-        if (load<u32>(e) == (va & 0xffff_f003)) v = load<u32>(va + load<u32>(e, 4));
+        if (load<u32>(e) == (va & 0xffff_f003)) v = ld32(va + load<u32>(e, 4));
         else {
           publishLeft(k);
           v = loadSlow(va, 4);
@@ -449,7 +497,7 @@ export function runChunk(n: u32): u32 {
         const va = x(((inst >>> 5) & 0x1c) + 32) + (((inst >>> 7) & 0x38) | ((inst >>> 4) & 0x4) | ((inst << 1) & 0x40));
         const v = x((inst & 0x1c) + 32);
         const e = TLB_WRITE + ((va >>> 9) & 0x7f8);
-        if (load<u32>(e) == (va & 0xffff_f003)) { store<u32>(va + load<u32>(e, 4), v); pc += 2; break; }
+        if (load<u32>(e) == (va & 0xffff_f003)) { st32(va + load<u32>(e, 4), v); pc += 2; break; }
         publishLeft(k);
         storeSlow(va, 4, v);
         if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
@@ -533,7 +581,7 @@ export function runChunk(n: u32): u32 {
         const va = x(8) + (((inst >>> 7) & 0x20) | ((inst >>> 2) & 0x1c) | ((inst << 4) & 0xc0));
         const e = TLB_READ + ((va >>> 9) & 0x7f8);
         let v: u32;
-        if (load<u32>(e) == (va & 0xffff_f003)) v = load<u32>(va + load<u32>(e, 4));
+        if (load<u32>(e) == (va & 0xffff_f003)) v = ld32(va + load<u32>(e, 4));
         else {
           publishLeft(k);
           v = loadSlow(va, 4);
@@ -574,7 +622,7 @@ export function runChunk(n: u32): u32 {
         const va = x(8) + (((inst >>> 7) & 0x3c) | ((inst >>> 1) & 0xc0));
         const v = x(inst & 0x7c);
         const e = TLB_WRITE + ((va >>> 9) & 0x7f8);
-        if (load<u32>(e) == (va & 0xffff_f003)) { store<u32>(va + load<u32>(e, 4), v); pc += 2; break; }
+        if (load<u32>(e) == (va & 0xffff_f003)) { st32(va + load<u32>(e, 4), v); pc += 2; break; }
         publishLeft(k);
         storeSlow(va, 4, v);
         if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }

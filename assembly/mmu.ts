@@ -28,6 +28,15 @@ import {
 import { busRead, busWrite, gBusError } from "./bus";
 import { countExit, EXIT_TLB_REFILL } from "./exits";
 import { noteSuperpageCached } from "./tlbcontext";
+import { CHECK_ATOMIC, CHECK_FETCH, CHECK_LOAD, CHECK_PAGE_WALK, CHECK_STORE, checkRam, cover } from "./checked";
+import {
+  COV_ATOMIC_MISALIGNED, COV_ATOMIC_NOT_RAM, COV_FETCH_FILL, COV_FETCH_NOT_RAM, COV_FETCH_SPLIT, COV_LOAD_BUS_ERROR,
+  COV_LOAD_MISALIGNED, COV_LOAD_MMIO, COV_LOAD_RAM_FILL, COV_STORE_BUS_ERROR, COV_STORE_MISALIGNED,
+  COV_STORE_MISALIGNED_FAULT, COV_STORE_MMIO, COV_STORE_RAM_FILL, COV_XLATE_AD_UPDATE, COV_XLATE_BARE,
+  COV_XLATE_INVALID_PTE, COV_XLATE_LEAF_4K, COV_XLATE_LEAF_ABOVE_4G, COV_XLATE_MEGAPAGE, COV_XLATE_MISALIGNED_MEGAPAGE,
+  COV_XLATE_NONLEAF_AT_LEVEL0, COV_XLATE_NO_PERMISSION, COV_XLATE_PTE_OUTSIDE_RAM, COV_XLATE_ROOT_ABOVE_4G,
+  COV_XLATE_S_PAGE_FROM_U, COV_XLATE_U_PAGE_FROM_S,
+} from "./coverage";
 
 /** Exception raised by the last slow-path access, or -1. */
 export let gExc: i32 = -1;
@@ -74,7 +83,10 @@ export function dataPriv(): u32 {
 export function translate(va: u32, acc: u32): u32 {
   const priv = acc == ACC_EXEC ? load<u32>(H_PRIV) : dataPriv();
   const satp = load<u32>(H_SATP);
-  if (priv == PRIV_M || (satp >>> 31) == 0) return va;
+  if (priv == PRIV_M || (satp >>> 31) == 0) {
+    cover(COV_XLATE_BARE);
+    return va;
+  }
 
   let ppn = satp & 0x3f_ffff;
   let level: i32 = 1;
@@ -82,23 +94,28 @@ export function translate(va: u32, acc: u32): u32 {
   let pteHost: u32 = 0;
   while (true) {
     if (ppn >= 0x10_0000) {
+      cover(COV_XLATE_ROOT_ABOVE_4G);
       accessFault(acc, va);
       return 0;
     }
     const vpn = (va >>> (12 + 10 * level)) & 0x3ff;
     const off = (ppn << 12) + (vpn << 2) - RAM_BASE;
     if (off >= gRamSize) {
+      cover(COV_XLATE_PTE_OUTSIDE_RAM);
       accessFault(acc, va);
       return 0;
     }
     pteHost = gRamHost + off;
+    checkRam(CHECK_PAGE_WALK, pteHost, 4);
     pte = load<u32>(pteHost);
     if ((pte & PTE_V) == 0 || ((pte & PTE_R) == 0 && (pte & PTE_W) != 0)) {
+      cover(COV_XLATE_INVALID_PTE);
       pageFault(acc, va);
       return 0;
     }
     if ((pte & (PTE_R | PTE_X)) != 0) break;
     if (level == 0) {
+      cover(COV_XLATE_NONLEAF_AT_LEVEL0);
       pageFault(acc, va);
       return 0;
     }
@@ -109,10 +126,12 @@ export function translate(va: u32, acc: u32): u32 {
   // A leaf: check privilege and permissions.
   if (pte & PTE_U) {
     if (priv == PRIV_S && (acc == ACC_EXEC || (load<u32>(H_MSTATUS) & MSTATUS_SUM) == 0)) {
+      cover(COV_XLATE_U_PAGE_FROM_S);
       pageFault(acc, va);
       return 0;
     }
   } else if (priv == PRIV_U) {
+    cover(COV_XLATE_S_PAGE_FROM_U);
     pageFault(acc, va);
     return 0;
   }
@@ -121,6 +140,7 @@ export function translate(va: u32, acc: u32): u32 {
   else if (acc == ACC_WRITE) ok = (pte & PTE_W) != 0;
   else ok = (pte & PTE_R) != 0 || ((pte & PTE_X) != 0 && (load<u32>(H_MSTATUS) & MSTATUS_MXR) != 0);
   if (!ok) {
+    cover(COV_XLATE_NO_PERMISSION);
     pageFault(acc, va);
     return 0;
   }
@@ -129,19 +149,27 @@ export function translate(va: u32, acc: u32): u32 {
     // The TLBs cache this megapage as 4 KiB pages; an SFENCE.VMA for one address in it must
     // then drop them all (tlbcontext.ts).
     noteSuperpageCached();
+    cover(COV_XLATE_MEGAPAGE);
     if ((leafPpn & 0x3ff) != 0) {
+      cover(COV_XLATE_MISALIGNED_MEGAPAGE);
       pageFault(acc, va); // misaligned superpage
       return 0;
     }
     leafPpn |= (va >>> 12) & 0x3ff;
+  } else {
+    cover(COV_XLATE_LEAF_4K);
   }
   if (leafPpn >= 0x10_0000) {
+    cover(COV_XLATE_LEAF_ABOVE_4G);
     accessFault(acc, va);
     return 0;
   }
   // Hardware A/D update, as QEMU does.
   const want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
-  if ((pte & want) != want) store<u32>(pteHost, pte | want);
+  if ((pte & want) != want) {
+    cover(COV_XLATE_AD_UPDATE);
+    store<u32>(pteHost, pte | want);
+  }
   return (leafPpn << 12) | (va & 0xfff);
 }
 
@@ -150,6 +178,7 @@ export function translate(va: u32, acc: u32): u32 {
   countExit(EXIT_TLB_REFILL);
   const page = va & 0xffff_f000;
   const add = gRamHost + ((pa & 0xffff_f000) - RAM_BASE) - page;
+  checkRam(tlb == TLB_EXEC ? CHECK_FETCH : tlb == TLB_WRITE ? CHECK_STORE : CHECK_LOAD, page + add, 0x1000);
   const e = tlb + (((va >>> 12) & 0xff) << 3);
   store<u32>(e, page);
   store<u32>(e + 4, add);
@@ -167,6 +196,7 @@ export function translate(va: u32, acc: u32): u32 {
 export function loadSlow(va: u32, size: u32): u32 {
   if ((va & (size - 1)) != 0) {
     // Misaligned accesses complete, as on QEMU's virt, one byte at a time.
+    cover(COV_LOAD_MISALIGNED);
     let v: u32 = 0;
     for (let i: u32 = 0; i < size; i++) {
       const b = loadSlow(va + i, 1);
@@ -179,13 +209,19 @@ export function loadSlow(va: u32, size: u32): u32 {
   if (gExc >= 0) return 0;
   const h = ramHost(pa);
   if (h != 0) {
+    cover(COV_LOAD_RAM_FILL);
     fill(TLB_READ, va, pa);
+    checkRam(CHECK_LOAD, h, size);
     if (size == 4) return load<u32>(h);
     if (size == 2) return <u32>load<u16>(h);
     return <u32>load<u8>(h);
   }
+  cover(COV_LOAD_MMIO);
   const v = busRead(pa, size);
-  if (gBusError) raise(EXC_LOAD_ACCESS, va);
+  if (gBusError) {
+    cover(COV_LOAD_BUS_ERROR);
+    raise(EXC_LOAD_ACCESS, va);
+  }
   return v;
 }
 
@@ -196,23 +232,31 @@ function storeAligned(va: u32, size: u32, v: u32): void {
   if (gExc >= 0) return;
   const h = ramHost(pa);
   if (h != 0) {
+    cover(COV_STORE_RAM_FILL);
     fill(TLB_WRITE, va, pa);
+    checkRam(CHECK_STORE, h, size);
     if (size == 4) store<u32>(h, v);
     else if (size == 2) store<u16>(h, <u16>v);
     else store<u8>(h, <u8>v);
     return;
   }
+  cover(COV_STORE_MMIO);
   busWrite(pa, size, v);
-  if (gBusError) raise(EXC_STORE_ACCESS, va);
+  if (gBusError) {
+    cover(COV_STORE_BUS_ERROR);
+    raise(EXC_STORE_ACCESS, va);
+  }
 }
 
 export function storeSlow(va: u32, size: u32, v: u32): void {
   if ((va & (size - 1)) != 0) {
     // Check every byte first so that a fault leaves memory untouched.
+    cover(COV_STORE_MISALIGNED);
     for (let i: u32 = 0; i < size; i++) {
       const pa = translate(va + i, ACC_WRITE);
       if (gExc >= 0) return;
       if (ramHost(pa) == 0) {
+        cover(COV_STORE_MISALIGNED_FAULT);
         raise(EXC_STORE_ACCESS, va + i);
         return;
       }
@@ -228,13 +272,19 @@ export function storeSlow(va: u32, size: u32, v: u32): void {
 /** Host address for an LR (acc = ACC_READ) or an AMO/SC (ACC_WRITE), or 0 with gExc set. */
 export function atomicHost(va: u32, acc: u32): u32 {
   if ((va & 3) != 0) {
+    cover(COV_ATOMIC_MISALIGNED);
     raise(acc == ACC_READ ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
     return 0;
   }
   const pa = translate(va, acc);
   if (gExc >= 0) return 0;
   const h = ramHost(pa);
-  if (h == 0) raise(acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
+  if (h == 0) {
+    cover(COV_ATOMIC_NOT_RAM);
+    raise(acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
+  } else {
+    checkRam(CHECK_ATOMIC, h, 4);
+  }
   return h;
 }
 
@@ -247,16 +297,20 @@ export function fetchAddend(pc: u32): u32 {
   const pa = translate(pc, ACC_EXEC);
   if (gExc >= 0) return 0;
   if (ramHost(pa) == 0) {
+    cover(COV_FETCH_NOT_RAM);
     raise(EXC_INST_ACCESS, pc);
     return 0;
   }
+  cover(COV_FETCH_FILL);
   return fill(TLB_EXEC, pc, pa);
 }
 
 /** The upper half of a 32-bit instruction whose lower half ends a page. */
 export function fetchUpperHalf(va: u32): u32 {
+  cover(COV_FETCH_SPLIT);
   const add = fetchAddend(va);
   if (gExc >= 0) return 0;
+  checkRam(CHECK_FETCH, va + add, 2);
   return <u32>load<u16>(va + add);
 }
 

@@ -12,6 +12,8 @@ import { uartSbiGetc, uartSbiPutc } from "./devices/uart16550";
 import { powerOff, requestReset } from "./devices/sifive_test";
 import { countExit, EXIT_SBI } from "./exits";
 import { requestStop, STOP_OUTPUT_FULL } from "./stop";
+import { CHECK_SBI_DMA, checkRam, cover } from "./checked";
+import { COV_SBI_DBCN_RANGE, COV_SBI_DBCN_REFUSED } from "./coverage";
 
 /** Guest control block: 1 when booted in kernel mode; the SBI timer (u64) and whether armed. */
 export const B_KERNEL_MODE: u32 = 0x600;
@@ -98,9 +100,13 @@ function probe(ext: u32): u32 {
 
 /** Host address of [lo, lo+len) in guest RAM, or 0 when any byte of it is not RAM. */
 function ramRange(lo: u32, hi: u32, len: u32): u32 {
-  if (hi != 0) return 0;
+  cover(COV_SBI_DBCN_RANGE);
   const off = lo - RAM_BASE;
-  if (off >= gRamSize || len > gRamSize - off) return 0;
+  if (hi != 0 || off >= gRamSize || len > gRamSize - off) {
+    cover(COV_SBI_DBCN_REFUSED);
+    return 0;
+  }
+  checkRam(CHECK_SBI_DMA, gRamHost + off, len);
   return gRamHost + off;
 }
 

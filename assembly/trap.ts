@@ -11,6 +11,11 @@ import { contextChanged } from "./tlbcontext";
 import { countExit, EXIT_EXCEPTION, EXIT_INTERRUPT } from "./exits";
 import { B_FAULT_CAUSE, B_FAULT_PC, B_STATUS, STATUS_FAULTED, gBlock } from "./guests";
 import { requestStop, STOP_FAULTED } from "./stop";
+import { cover } from "./checked";
+import {
+  COV_IRQ_TO_M, COV_IRQ_TO_S, COV_MRET_TO_M, COV_MRET_TO_S, COV_MRET_TO_U, COV_SRET_TO_S, COV_SRET_TO_U,
+  COV_TRAP_STUCK, COV_TRAP_TO_M, COV_TRAP_TO_S, COV_TRAP_VECTORED,
+} from "./coverage";
 
 export function mipValue(): u32 {
   return load<u32>(H_MIP) | load<u32>(H_MIP_HW);
@@ -18,7 +23,10 @@ export function mipValue(): u32 {
 
 function vectorTarget(tvec: u32, cause: u32): u32 {
   const base = tvec & ~3;
-  if ((tvec & 3) == 1 && (cause >>> 31) != 0) return base + ((cause & 0x1f) << 2);
+  if ((tvec & 3) == 1 && (cause >>> 31) != 0) {
+    cover(COV_TRAP_VECTORED);
+    return base + ((cause & 0x1f) << 2);
+  }
   return base;
 }
 
@@ -31,6 +39,7 @@ export function takeTrap(cause: u32, tval: u32, epc: u32): void {
   const deleg = load<u32>(isInt ? H_MIDELEG : H_MEDELEG);
   let ms = load<u32>(H_MSTATUS);
   if (priv <= PRIV_S && ((deleg >> code) & 1) != 0) {
+    cover(COV_TRAP_TO_S);
     store<u32>(H_SCAUSE, cause);
     store<u32>(H_SEPC, epc);
     store<u32>(H_STVAL, tval);
@@ -39,6 +48,7 @@ export function takeTrap(cause: u32, tval: u32, epc: u32): void {
     store<u32>(H_PRIV, PRIV_S);
     store<u32>(H_PC, vectorTarget(load<u32>(H_STVEC), cause));
   } else {
+    cover(COV_TRAP_TO_M);
     store<u32>(H_MCAUSE, cause);
     store<u32>(H_MEPC, epc);
     store<u32>(H_MTVAL, tval);
@@ -53,6 +63,7 @@ export function takeTrap(cause: u32, tval: u32, epc: u32): void {
   // mode, repeats forever with nothing changing: the guest is stuck (typically mtvec unset, or
   // pointing at garbage). Say so instead of burning the host CPU on it.
   if (!isInt && load<u32>(H_PC) == epc && load<u32>(H_PRIV) == priv) {
+    cover(COV_TRAP_STUCK);
     store<u32>(gBlock + B_STATUS, STATUS_FAULTED);
     store<u32>(gBlock + B_FAULT_CAUSE, cause);
     store<u32>(gBlock + B_FAULT_PC, epc);
@@ -65,6 +76,7 @@ export function mret(): void {
   const to = (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
   ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MPIE) >> 4) | MSTATUS_MPIE;
   if (to != PRIV_M) ms &= ~MSTATUS_MPRV;
+  cover(to == PRIV_M ? COV_MRET_TO_M : to == PRIV_S ? COV_MRET_TO_S : COV_MRET_TO_U);
   store<u32>(H_MSTATUS, ms);
   store<u32>(H_PRIV, to);
   store<u32>(H_PC, load<u32>(H_MEPC));
@@ -74,6 +86,7 @@ export function mret(): void {
 export function sret(): void {
   let ms = load<u32>(H_MSTATUS);
   const to = (ms & MSTATUS_SPP) != 0 ? PRIV_S : PRIV_U;
+  cover(to == PRIV_S ? COV_SRET_TO_S : COV_SRET_TO_U);
   ms = (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) | ((ms & MSTATUS_SPIE) >> 4) | MSTATUS_SPIE;
   store<u32>(H_MSTATUS, ms);
   store<u32>(H_PRIV, to);
@@ -101,9 +114,15 @@ export function interruptToTake(): u32 {
   const mEnabled = priv < PRIV_M || (ms & MSTATUS_MIE) != 0;
   const sEnabled = priv < PRIV_S || (priv == PRIV_S && (ms & MSTATUS_SIE) != 0);
   const mBits = mEnabled ? pending & ~mideleg : 0;
-  if (mBits != 0) return 0x8000_0000 | pick(mBits);
+  if (mBits != 0) {
+    cover(COV_IRQ_TO_M);
+    return 0x8000_0000 | pick(mBits);
+  }
   const sBits = sEnabled ? pending & mideleg : 0;
-  if (sBits != 0) return 0x8000_0000 | pick(sBits);
+  if (sBits != 0) {
+    cover(COV_IRQ_TO_S);
+    return 0x8000_0000 | pick(sBits);
+  }
   return 0;
 }
 

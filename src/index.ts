@@ -1,8 +1,8 @@
 /**
  * minivisor's library entry point (isomorphic): `import { Hypervisor } from 'minivisor'`.
  */
-export { Hypervisor, Guest, GuestCreateError, GuestStateError, checkRamSize } from './core/hypervisor.js';
-export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode, BootKernelOptions } from './core/hypervisor.js';
+export { Hypervisor, Guest, GuestCreateError, GuestStateError, IsolationViolationError, checkRamSize } from './core/hypervisor.js';
+export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode, BootKernelOptions, GuestFault } from './core/hypervisor.js';
 export {
   StopReason,
   STOP_BUDGET,
@@ -16,6 +16,7 @@ export {
   RAM_MIN_BYTES,
   RAM_MAX_BYTES,
   RAM_ALIGN_BYTES,
+  FAULT_INTERNAL,
 } from './core/abi.js';
 export type { CoreExports, CoreImports, GuestHandle } from './core/abi.js';
 export { loadCore, CoreLoadError, DEFAULT_CORE_URL, defaultHostTicks } from './core/wasm.js';

@@ -143,7 +143,7 @@ describe('scheduling', () => {
     const sg = sched.add(g);
     sched.runFor(50);
     expect(sg.state).toBe('faulted');
-    expect(sg.fault).toEqual({ cause: 1, pc: 0 });
+    expect(sg.fault).toEqual({ kind: 'stuck', cause: 1, pc: 0 });
     expect(sg.instructions).toBeLessThan(10);
   });
 });

@@ -9,6 +9,7 @@
 import { gBlock } from "../guests";
 import { irqUpdate } from "./plic";
 import { requestStop, STOP_OUTPUT_FULL } from "../stop";
+import { checkBlock } from "../checked";
 
 export const UART_BASE: u32 = 0x1000_0000;
 export const UART_SIZE: u32 = 0x100;
@@ -113,6 +114,7 @@ function pushIn(v: u32): bool {
     return false;
   }
   const head = load<u32>(gBlock + U_IN_HEAD);
+  checkBlock(gBlock + IN_RING + ((head + n) & (IN_CAP - 1)), 1);
   store<u8>(gBlock + IN_RING + ((head + n) & (IN_CAP - 1)), <u8>v);
   store<u32>(gBlock + U_IN_COUNT, n + 1);
   return true;
@@ -122,6 +124,7 @@ function popIn(): u32 {
   const n = inCount();
   if (n == 0) return 0;
   const head = load<u32>(gBlock + U_IN_HEAD);
+  checkBlock(gBlock + IN_RING + head, 1);
   const v = <u32>load<u8>(gBlock + IN_RING + head);
   store<u32>(gBlock + U_IN_HEAD, (head + 1) & (IN_CAP - 1));
   store<u32>(gBlock + U_IN_COUNT, n - 1);
@@ -134,7 +137,8 @@ function transmit(v: u32): void {
   } else {
     const n = outLen();
     if (n >= OUT_CAP) return; // the guest ignored THRE: the byte is lost, as on real hardware
-    store<u8>(gBlock + OUT_BUF + n, <u8>v);
+    checkBlock(gBlock + OUT_BUF + n, 1);
+  store<u8>(gBlock + OUT_BUF + n, <u8>v);
     store<u32>(gBlock + U_OUT_LEN, n + 1);
     if (n + 1 == OUT_CAP) requestStop(STOP_OUTPUT_FULL);
   }
@@ -253,6 +257,7 @@ export function uartHostOutClear(): void {
 export function uartSbiPutc(v: u32): bool {
   const n = outLen();
   if (n >= OUT_CAP) return false;
+  checkBlock(gBlock + OUT_BUF + n, 1);
   store<u8>(gBlock + OUT_BUF + n, <u8>v);
   store<u32>(gBlock + U_OUT_LEN, n + 1);
   if (n + 1 == OUT_CAP) requestStop(STOP_OUTPUT_FULL);

@@ -69,7 +69,27 @@ export interface CoreExports {
   /** u32 */ guestRegionSize(h: GuestHandle): number;
   /** u32, after STOP_HALTED: 0 powered off, 1 its kernel reported a panic through pvpanic */
   guestHaltReason(h: GuestHandle): number;
+  /**
+   * After a WebAssembly trap in guestRun (a core bug): the running guest becomes faulted with
+   * cause FAULT_INTERNAL and the core's state is made consistent; returns that guest's handle or -1.
+   */
+  hostContainTrap(): number;
+  /** u32: in the checked core, the kind of the first failed isolation check (CHECK_*), else 0 */
+  checkedViolation(): number;
+  /** u32: the host address of the access that failed the check */
+  checkedViolationHost(): number;
+  /** u32: its size in bytes */
+  checkedViolationSize(): number;
+  /** u32: in the checked core, the byte offset of the slow-path coverage counters (u32 each; names in assembly/coverage.ts) */
+  coveragePtr(): number;
+  coverageReset(): void;
 }
+
+/** guestFaultCause of a guest during whose run the core itself trapped (contained by hostContainTrap). */
+export const FAULT_INTERNAL = 0xffff_ffff;
+
+/** What a failed check of the checked core was guarding (assembly/checked.ts CHECK_*). */
+export const CHECK_KINDS = ['none', 'load', 'store', 'fetch', 'atomic', 'page-table walk', 'SBI console DMA', 'device state', 'PC alignment'] as const;
 
 /** Layout of the block guestStatePtr points at. */
 export const HART_STATE_BYTES = 0x200;
@@ -109,6 +129,12 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestRegionBase',
   'guestRegionSize',
   'guestHaltReason',
+  'hostContainTrap',
+  'checkedViolation',
+  'checkedViolationHost',
+  'checkedViolationSize',
+  'coveragePtr',
+  'coverageReset',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */
@@ -125,7 +151,8 @@ export const StopReason = {
   OutputFull: 4,
   /**
    * the guest is stuck for good: an exception whose handler is the very instruction that raised it,
-   * in the same mode (typically mtvec/stvec unset); see Guest.fault
+   * in the same mode (typically mtvec/stvec unset), or the core trapped while running it (an
+   * internal error, contained to this guest); see Guest.fault
    */
   Faulted: 5,
 } as const;

@@ -10,12 +10,14 @@ import {
   RAM_MAX_BYTES,
   RAM_MIN_BYTES,
   HART_STATE_BYTES,
+  FAULT_INTERNAL,
+  CHECK_KINDS,
   DEVICE_STATE_OFFSET,
   DEVICE_STATE_BYTES,
   type CoreExports,
   type GuestHandle,
   type Priv,
-  type StopReason,
+  StopReason,
 } from './abi.js';
 import { loadCore, type LoadCoreOptions } from './wasm.js';
 import { RAM_BASE, formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
@@ -35,6 +37,34 @@ export class GuestCreateError extends Error {
   }
 }
 
+/**
+ * Why a guest is faulted: `stuck` — an exception whose trap handler is the very instruction that
+ * raised it (cause = mcause code, pc = that instruction); `internal-error` — the core itself
+ * trapped while running the guest (a hypervisor bug, contained to this guest; cause = FAULT_INTERNAL).
+ */
+export type GuestFault =
+  | { readonly kind: 'stuck'; readonly cause: number; readonly pc: number }
+  | { readonly kind: 'internal-error'; readonly cause: number; readonly pc: number; readonly message: string };
+
+/**
+ * The checked core (build/minivisor-checked.wasm) caught the core forming a host address outside
+ * the running guest's window: an isolation bug in the core, never the guest's fault.
+ */
+export class IsolationViolationError extends Error {
+  override readonly name = 'IsolationViolationError';
+  constructor(
+    readonly check: string,
+    readonly hostAddress: number,
+    readonly size: number,
+    readonly region: { readonly base: number; readonly size: number; readonly ramBase: number },
+  ) {
+    super(
+      `isolation violation (${check}): the core formed host address 0x${hostAddress.toString(16)} (+${size} bytes) outside the running guest's window ` +
+        `[0x${region.ramBase.toString(16)}, 0x${(region.base + region.size).toString(16)})`,
+    );
+  }
+}
+
 /** A guest was used after destroy(), or a call got an argument the ABI cannot take. */
 export class GuestStateError extends Error {
   override readonly name = 'GuestStateError';
@@ -50,7 +80,12 @@ export class GuestStateError extends Error {
  * Checks a guest RAM size against the core's limits. Returns undefined when valid, else a message
  * such as "RAM size 0 bytes: must be between 1 MiB and 1 GiB, a multiple of 4 KiB".
  */
-export function checkRamSize(ramBytes: number): string | undefined {
+export function checkRamSize(ramBytes: unknown): string | undefined {
+  // From JavaScript anything can arrive here ('16M', 16n, undefined): call a wrong type one.
+  if (typeof ramBytes !== 'number') {
+    const shown = typeof ramBytes === 'string' ? ` '${ramBytes}'` : typeof ramBytes === 'bigint' ? ` ${ramBytes}n` : '';
+    return `RAM size must be a number of bytes, got ${ramBytes === null ? 'null' : typeof ramBytes}${shown} (e.g. ramBytes: 16 << 20 for 16 MiB)`;
+  }
   if (
     Number.isInteger(ramBytes) &&
     ramBytes >= RAM_MIN_BYTES &&
@@ -59,8 +94,8 @@ export function checkRamSize(ramBytes: number): string | undefined {
   ) {
     return undefined;
   }
-  const size = Number.isFinite(ramBytes) ? formatBytes(ramBytes) : String(ramBytes);
-  const shown = Number.isFinite(ramBytes) && ramBytes >= 1024 ? `${size} (${ramBytes} bytes)` : size;
+  const size = Number.isInteger(ramBytes) && ramBytes >= 0 ? formatBytes(ramBytes) : String(ramBytes);
+  const shown = size.endsWith('iB') ? `${size} (${ramBytes} bytes)` : size;
   return `RAM size ${shown}: must be between 1 MiB and 1 GiB, a multiple of 4 KiB`;
 }
 
@@ -154,6 +189,8 @@ export class Hypervisor {
 /** One guest machine. All methods throw {@link GuestStateError} after destroy(). */
 export class Guest {
   private bootImage: BootImage | undefined;
+  /** The message of the core trap that stopped this guest, if one did. */
+  private internalError: string | undefined;
   private destroyed = false;
   private readonly onDestroy: () => void;
 
@@ -260,6 +297,7 @@ export class Guest {
       ram.set(dt.blob, dt.address - RAM_BASE);
     }
     this.core.guestReset(h);
+    this.internalError = undefined;
     if (b?.kind === 'bare') {
       this.core.guestSetPc(h, b.image.entry);
       this.core.guestSetReg(h, 10, 0); // a0 = hart id
@@ -288,13 +326,34 @@ export class Guest {
     return readExits(this);
   }
 
-  /** Runs up to `budget` instructions (1 .. 2^32-1). */
+  /**
+   * Runs up to `budget` instructions (1 .. 2^32-1). A trap inside the core itself (a core bug)
+   * is contained to this guest: it ends faulted, with `fault.kind === 'internal-error'`, and the
+   * instance and its other guests go on. On the checked core, a failed isolation check throws
+   * {@link IsolationViolationError} instead (after the same containment).
+   */
   run(budget: number): StopReason {
     const h = this.h();
     if (!Number.isInteger(budget) || budget < 0 || budget > 0xffff_ffff) {
       throw new GuestStateError('bad-argument', `budget ${budget}: must be an integer between 0 and 4294967295`);
     }
-    return (this.core.guestRun(h, budget) >>> 0) as StopReason;
+    try {
+      return (this.core.guestRun(h, budget) >>> 0) as StopReason;
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      this.core.hostContainTrap();
+      this.internalError = e.message;
+      const kind = this.core.checkedViolation() >>> 0;
+      if (kind !== 0) {
+        throw new IsolationViolationError(
+          CHECK_KINDS[kind] ?? `check ${kind}`,
+          this.core.checkedViolationHost() >>> 0,
+          this.core.checkedViolationSize() >>> 0,
+          this.region(),
+        );
+      }
+      return StopReason.Faulted;
+    }
   }
 
   /** Instructions retired by the last run(). */
@@ -317,9 +376,19 @@ export class Guest {
    * the faulting instruction, which is also its trap handler. `cause` is undefined on a core that
    * does not report it.
    */
-  get fault(): { readonly cause: number; readonly pc: number } {
+  get fault(): GuestFault {
     const h = this.h();
-    return { cause: this.core.guestFaultCause(h) >>> 0, pc: this.core.guestFaultPc(h) >>> 0 };
+    const cause = this.core.guestFaultCause(h) >>> 0;
+    const pc = this.core.guestFaultPc(h) >>> 0;
+    if (cause === FAULT_INTERNAL) {
+      return {
+        kind: 'internal-error',
+        cause,
+        pc,
+        message: `internal error in the hypervisor core while running this guest (${this.internalError ?? 'WebAssembly trap'}); the guest was stopped, other guests are unaffected`,
+      };
+    }
+    return { kind: 'stuck', cause, pc };
   }
 
   /** After StopReason.Halted: 'poweroff', or 'panic' when the guest's kernel reported a panic (pvpanic). */

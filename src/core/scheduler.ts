@@ -5,7 +5,7 @@
  * `runFor` reports when the next one wakes so that its caller can sleep until then.
  */
 import { StopReason } from './abi.js';
-import type { Guest } from './hypervisor.js';
+import type { Guest, GuestFault } from './hypervisor.js';
 
 export type GuestState = 'running' | 'waiting' | 'paused' | 'halted' | 'faulted';
 
@@ -40,8 +40,8 @@ export class ScheduledGuest {
   /** After 'halted': the exit code, and why: powered off, or its kernel panicked (pvpanic). */
   exitCode: number | undefined;
   haltReason: 'poweroff' | 'panic' | undefined;
-  /** After 'faulted': the exception cause and the PC it is stuck at. */
-  fault: { cause: number | undefined; pc: number } | undefined;
+  /** After 'faulted': why (stuck on an exception, or an internal error of the core), the cause and the PC. */
+  fault: GuestFault | undefined;
   /** Instructions retired while scheduled here, and the host milliseconds they took. */
   instructions = 0;
   hostMs = 0;

@@ -176,7 +176,10 @@ export class TestGuest implements AsyncDisposable {
     if (this.budgetExhausted) return `stopped after its ${this.options.maxInstructions} instruction budget`;
     const s = this.sg;
     if (s.state === 'halted') return `powered off with exit code ${s.exitCode}`;
-    if (s.state === 'faulted') return `is stuck: exception ${s.fault?.cause} at pc 0x${(s.fault?.pc ?? 0).toString(16)} traps to itself`;
+    if (s.state === 'faulted') {
+      if (s.fault?.kind === 'internal-error') return `was stopped by ${s.fault.message}`;
+      return `is stuck: exception ${s.fault?.cause} at pc 0x${(s.fault?.pc ?? 0).toString(16)} traps to itself`;
+    }
     return `is ${s.state} (pc 0x${this.guest.pc.toString(16)}, ${s.instructions} instructions)`;
   }
 
