@@ -6,6 +6,9 @@
  * - Browser: pass the URL of the .wasm (e.g. from Vite's `?url` import); it is fetched. Without
  *   one, the same package-relative URL is fetched.
  * - Anywhere: pass the bytes or an already compiled `WebAssembly.Module`.
+ * - Node, no source given and `MINIVISOR_CORE` set in the environment: that file instead. This is
+ *   how a whole test suite runs on another build of the core, e.g. the checked core
+ *   (build/minivisor-checked.wasm), without changing a line of the tests.
  */
 import { CORE_FUNCTION_EXPORTS, type CoreExports, type CoreImports } from './abi.js';
 
@@ -72,7 +75,9 @@ async function readNodeFile(url: URL | string): Promise<Uint8Array> {
 async function compileFrom(src: CoreSource | undefined): Promise<WebAssembly.Module> {
   if (src instanceof WebAssembly.Module) return src;
   let bytes: BufferSource;
-  // Without a source: the package's build/minivisor.wasm (read from disk in Node, fetched elsewhere).
+  // Without a source: $MINIVISOR_CORE in Node, else the package's build/minivisor.wasm (read from
+  // disk in Node, fetched elsewhere).
+  if (src === undefined && isNode() && process.env.MINIVISOR_CORE) src = process.env.MINIVISOR_CORE;
   if (src === undefined) src = DEFAULT_CORE_URL;
   if (typeof src === 'string' && isNode() && !/^[a-z][a-z0-9+.-]*:/i.test(src)) {
     bytes = (await readNodeFile(src)) as Uint8Array<ArrayBuffer>; // a file path, relative to the cwd
