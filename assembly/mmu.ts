@@ -1,21 +1,10 @@
 // Guest-virtual -> guest-physical -> host: Sv32 translation, the software TLBs, and every slow
 // path of a load, store or fetch.
 //
-// Why no guest can reach memory outside its own region (the isolation argument):
-//  1. A host address for a guest access is only ever formed here, as gRamHost + off, where
-//     off = pa - RAM_BASE has been checked, unsigned, to be < gRamSize (an address below RAM
-//     wraps around to a huge offset and fails the same check).
-//  2. gRamHost and gRamSize come from the guest table when the guest is switched in
-//     (guests.ts), never from anything the guest can write; RAM sizes are multiples of 4 KiB.
-//  3. The TLBs cache whole pages that passed check 1. Their tags are page-aligned, so only an
-//     access that lies inside that one page can hit: a misaligned access or one that would
-//     cross a page misses and comes back here, byte by byte. Fetch does the same: a 32-bit
-//     instruction in the last two bytes of a page is fetched in two halves.
-//  4. The TLBs are flushed on every world switch, so one guest never sees another's entries.
-//  5. Page-table walks read and update PTEs through check 1 as well.
-//  6. Anything that is not RAM goes to the bus (bus.ts), which only reaches this guest's own
-//     device state at fixed offsets in its control block; an address no device claims becomes
-//     an access fault raised inside the guest.
+// Why no guest can reach memory outside its own region: see ISOLATION.md, path by path. In
+// short, a host address for a guest access is only ever formed as gRamHost + off with off
+// = pa - RAM_BASE checked, unsigned, to be < gRamSize; the TLBs cache only pages that passed
+// that check, and their empty tag can match no access.
 
 import { RAM_BASE } from "./layout";
 import { gRamHost, gRamSize } from "./guests";
