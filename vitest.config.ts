@@ -33,6 +33,7 @@ export default defineConfig({
             'tests/kernel.test.ts',
             'tests/hypervisor.test.ts',
             'tests/checked-core.test.ts',
+            'tests/snapshot.test.ts',
             'tests/isolation-*.test.ts',
           ],
           env: { MINIVISOR_CORE: checkedCore },

@@ -20,6 +20,9 @@ import { FAULT_INTERNAL, STATUS_FAULTED, gCurrent } from "./guests";
 import { clearStop } from "./stop";
 import { setChunk } from "./counters";
 import { clearExc } from "./mmu";
+export {
+  stateLayoutVersion, stateSectionCount, stateSectionTag, stateSectionOffset, stateSectionSize, guestMtime, guestRestored, guestIsDeterministic,
+} from "./snapshot";
 export { checkedViolation, checkedViolationHost, checkedViolationSize, coveragePtr, coverageReset } from "./checked";
 import {
   H_MCOUNTEREN, H_MEDELEG, H_MIDELEG, MIP_SEIP, MIP_SSIP, MIP_STIP, PRIV_S,

@@ -2,7 +2,7 @@
  * minivisor's library entry point (isomorphic): `import { Hypervisor } from 'minivisor'`.
  */
 export { Hypervisor, Guest, GuestCreateError, GuestStateError, IsolationViolationError, checkRamSize } from './core/hypervisor.js';
-export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode, BootKernelOptions, GuestFault } from './core/hypervisor.js';
+export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode, BootKernelOptions, GuestFault, BootRecord } from './core/hypervisor.js';
 export {
   StopReason,
   STOP_BUDGET,
@@ -32,3 +32,7 @@ export { parseFdt, buildFdt } from './boot/fdt.js';
 export type { FdtNode, FdtValue } from './boot/fdt.js';
 export { Scheduler, ScheduledGuest } from './core/scheduler.js';
 export type { GuestState, SchedulerOptions, AddGuestOptions, RunReport } from './core/scheduler.js';
+export { readSnapshot, MACHINE_DEVICES } from './state/snapshot.js';
+export type { Snapshot, SnapshotHeader } from './state/snapshot.js';
+export { SnapshotError, SNAPSHOT_EXTENSION, SNAPSHOT_MAJOR, SNAPSHOT_MINOR } from './state/format.js';
+export type { SnapshotErrorCode } from './state/format.js';

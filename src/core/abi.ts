@@ -83,6 +83,22 @@ export interface CoreExports {
   /** u32: in the checked core, the byte offset of the slow-path coverage counters (u32 each; names in assembly/coverage.ts) */
   coveragePtr(): number;
   coverageReset(): void;
+  /** u32: version of the state layout below; a snapshot records it */
+  stateLayoutVersion(): number;
+  /** u32: how many state sections a control block has */
+  stateSectionCount(): number;
+  /** u32: section i's name, four ASCII characters, the first in the low byte */
+  stateSectionTag(i: number): number;
+  /** u32: its offset in the control block (guestStatePtr) */
+  stateSectionOffset(i: number): number;
+  /** u32: its size in bytes */
+  stateSectionSize(i: number): number;
+  /** f64: the guest's mtime now (10 MHz ticks); brings its control block up to date */
+  guestMtime(h: GuestHandle): number;
+  /** after the host wrote a snapshot's sections and RAM into h: reload the hart, drop translations, set mtime */
+  guestRestored(h: GuestHandle, mtime: number): void;
+  /** u32: 1 when the guest runs in deterministic time */
+  guestIsDeterministic(h: GuestHandle): number;
 }
 
 /** guestFaultCause of a guest during whose run the core itself trapped (contained by hostContainTrap). */
@@ -135,6 +151,14 @@ export const CORE_FUNCTION_EXPORTS = [
   'checkedViolationSize',
   'coveragePtr',
   'coverageReset',
+  'stateLayoutVersion',
+  'stateSectionCount',
+  'stateSectionTag',
+  'stateSectionOffset',
+  'stateSectionSize',
+  'guestMtime',
+  'guestRestored',
+  'guestIsDeterministic',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */

@@ -23,6 +23,7 @@ import { loadCore, type LoadCoreOptions } from './wasm.js';
 import { RAM_BASE, formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
 import { parseKernel, type KernelImage } from '../loader/kernel.js';
 import { readExits, type ExitStats } from './exits.js';
+import { captureSnapshot, restoreSnapshot, type Snapshot } from '../state/snapshot.js';
 
 export type GuestCreateErrorCode = 'bad-ram-size' | 'out-of-memory' | 'too-many-guests';
 
@@ -106,8 +107,8 @@ export interface BootKernelOptions {
   readonly bootargs?: string;
 }
 
-/** What a guest boots from, kept for reset(). */
-type BootImage =
+/** What a guest boots from, kept for reset() (and carried in its snapshots). */
+export type BootRecord =
   | { readonly kind: 'bare'; readonly image: ElfImage }
   | { readonly kind: 'kernel'; readonly kernel: KernelImage; readonly bootargs: string };
 
@@ -180,6 +181,15 @@ export class Hypervisor {
     return this.guests.size;
   }
 
+  /**
+   * Restores a snapshot (`.mvsnap` bytes from {@link Guest.snapshot}, or one read with
+   * readSnapshot) as a new guest that continues exactly where the original was. Throws
+   * SnapshotError: not a snapshot, truncated, corrupted, too new, or no room for its RAM.
+   */
+  restore(snapshot: Uint8Array | ArrayBuffer | Snapshot): Promise<Guest> {
+    return restoreSnapshot(this, snapshot);
+  }
+
   /** Destroys every guest. */
   destroyAll(): void {
     for (const g of [...this.guests]) g.destroy();
@@ -188,7 +198,7 @@ export class Hypervisor {
 
 /** One guest machine. All methods throw {@link GuestStateError} after destroy(). */
 export class Guest {
-  private bootImage: BootImage | undefined;
+  private bootImage: BootRecord | undefined;
   /** The message of the core trap that stopped this guest, if one did. */
   private internalError: string | undefined;
   private destroyed = false;
@@ -243,7 +253,7 @@ export class Guest {
     this.boot({ kind: 'bare', image });
   }
 
-  private boot(b: BootImage): void {
+  private boot(b: BootRecord): void {
     const previous = this.bootImage;
     this.bootImage = b;
     try {
@@ -429,6 +439,32 @@ export class Guest {
 
   setDeterministic(on: boolean): void {
     this.core.guestSetDeterministic(this.h(), on ? 1 : 0);
+  }
+
+  /** Whether mtime advances with retired instructions (true) or with host time. */
+  get deterministic(): boolean {
+    return this.core.guestIsDeterministic(this.h()) !== 0;
+  }
+
+  /**
+   * The guest's whole state as `.mvsnap` bytes (docs/snapshots.md): CPU, devices, console
+   * buffers, clock, exit counters, RAM and the image it boots from. The guest is unchanged and
+   * can go on running; restore the bytes with Hypervisor.restore in any instance.
+   */
+  snapshot(): Promise<Uint8Array> {
+    this.h();
+    return captureSnapshot(this);
+  }
+
+  /** @internal what the guest boots from on reset (for snapshots) */
+  get bootRecord(): BootRecord | undefined {
+    return this.bootImage;
+  }
+
+  /** @internal a restored guest takes over the boot image of its snapshot */
+  adoptBootRecord(b: BootRecord | undefined): void {
+    this.h();
+    this.bootImage = b;
   }
 
   /** Takes (and clears) what the guest wrote to its console since the last call. */
