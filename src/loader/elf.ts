@@ -130,7 +130,10 @@ function hex(n: number): string {
   return '0x' + n.toString(16);
 }
 
-/** "4 MiB", "1 GiB", "1536 KiB", "100 bytes" */
+/**
+ * "4 MiB", "1 GiB", "1536 KiB", "100 bytes": the largest unit that divides `n` exactly, else the
+ * exact byte count ("1048577 bytes", never a rounded "1.0 MiB" that hides the odd byte).
+ */
 export function formatBytes(n: number): string {
   const units: [number, string][] = [
     [2 ** 30, 'GiB'],
@@ -139,9 +142,6 @@ export function formatBytes(n: number): string {
   ];
   for (const [size, unit] of units) {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
-  }
-  for (const [size, unit] of units) {
-    if (n >= size) return `${(n / size).toFixed(1)} ${unit}`;
   }
   return n === 1 ? '1 byte' : `${n} bytes`;
 }
@@ -257,8 +257,10 @@ export function parseElf(input: Uint8Array | ArrayBuffer, options: ParseElfOptio
   }
 
   // --- program headers ----------------------------------------------------------------------
-  const segments: ElfSegment[] = [];
-  const placed: { index: number; start: number; end: number }[] = [];
+  // The segments that take memory, as rows of a table (no object per segment until the end:
+  // an ELF may have 65534 of them): program header index, paddr, end, offset, filesz, vaddr, flags.
+  const table = new Float64Array(ePhnum * ROW);
+  let count = 0;
   for (let i = 0; i < ePhnum; i++) {
     const ph = ePhoff + i * ePhentsize;
     if (u32(ph) !== PT_LOAD) continue;
@@ -302,16 +304,33 @@ export function parseElf(input: Uint8Array | ArrayBuffer, options: ParseElfOptio
         `segment ${i} ends at ${endText}, past the end of ${formatBytes(ramBytes)} RAM (${ramRange(ramBytes)}); give the guest more RAM or link it lower`,
       );
     }
-    for (const other of placed) {
-      if (paddr < other.end && other.start < end) {
-        throw new ElfError(
-          'segment-overlap',
-          `segment ${i} (${hex32(paddr)}..${hex32(end)}) overlaps segment ${other.index} (${hex32(other.start)}..${hex32(other.end)})`,
-        );
-      }
-    }
-    placed.push({ index: i, start: paddr, end });
-    segments.push({ paddr, vaddr, data: bytes.slice(offset, offset + filesz), memsz, flags });
+    const row = count++ * ROW;
+    table[row] = i;
+    table[row + 1] = paddr;
+    table[row + 2] = end;
+    table[row + 3] = offset;
+    table[row + 4] = filesz;
+    table[row + 5] = vaddr;
+    table[row + 6] = flags;
+  }
+  checkOverlaps(table, count);
+
+  // The segments' file bytes, copied (independent of the input) into one buffer: one allocation
+  // rather than one per segment, and nothing of the file that is not loaded (symbols, debug info).
+  let total = 0;
+  for (let r = 0; r < count; r++) total += table[r * ROW + 4]!;
+  const pool = new Uint8Array(total);
+  let at = 0;
+  const segments: ElfSegment[] = new Array(count);
+  for (let r = 0; r < count; r++) {
+    const row = r * ROW;
+    const offset = table[row + 3]!;
+    const filesz = table[row + 4]!;
+    if (filesz > 64) pool.set(bytes.subarray(offset, offset + filesz), at);
+    else for (let k = 0; k < filesz; k++) pool[at + k] = bytes[offset + k]!; // no view to allocate
+    const paddr = table[row + 1]!;
+    segments[r] = { paddr, vaddr: table[row + 5]!, data: pool.subarray(at, at + filesz), memsz: table[row + 2]! - paddr, flags: table[row + 6]! };
+    at += filesz;
   }
 
   if (segments.length === 0) {
@@ -335,6 +354,35 @@ export function parseElf(input: Uint8Array | ArrayBuffer, options: ParseElfOptio
     if (symbols) image.symbols = symbols;
   }
   return image;
+}
+
+/** Columns of the segment table parseElf fills: index, start, end, offset, filesz, vaddr, flags. */
+const ROW = 7;
+
+/**
+ * Throws 'segment-overlap' if two of the first `count` segments of `table` share a byte. Sorted
+ * by start address, a segment overlaps an earlier one exactly when it starts before the furthest
+ * end seen so far, so this is O(n log n) (an ELF may have 65534 segments; comparing every pair
+ * took seconds). It reports the overlap at the lowest address, later segment (in program header
+ * order) first.
+ */
+function checkOverlaps(table: Float64Array, count: number): void {
+  // Sort keys start * 2^16 + row: exact in a double (start < 2^32, row < 2^16), and a typed
+  // array sorts numerically without a comparator.
+  const keys = new Float64Array(count);
+  for (let r = 0; r < count; r++) keys[r] = table[r * ROW + 1]! * 65536 + r;
+  keys.sort();
+  const rowAt = (k: number) => (keys[k]! % 65536) * ROW;
+  let reach = 0; // the row of the segment with the furthest end so far
+  for (let k = 0; k < count; k++) {
+    const row = rowAt(k);
+    if (k > 0 && table[row + 1]! < table[reach + 2]!) {
+      const [a, b] = table[row]! > table[reach]! ? [row, reach] : [reach, row];
+      const name = (r: number) => `segment ${table[r]} (${hex32(table[r + 1]!)}..${hex32(table[r + 2]!)})`;
+      throw new ElfError('segment-overlap', `${name(a)} overlaps ${name(b)}`);
+    }
+    if (k === 0 || table[row + 2]! > table[reach + 2]!) reach = row;
+  }
 }
 
 /** Best effort: the .symtab symbols, or undefined when absent or inconsistent. */

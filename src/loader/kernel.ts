@@ -99,8 +99,13 @@ export function parseKernel(input: Uint8Array | ArrayBuffer, options: ParseKerne
     );
   }
 
-  const loadAddress = Math.min(...image.segments.map((s) => s.paddr));
-  const endAddress = Math.max(...image.segments.map((s) => s.paddr + s.memsz));
+  // A loop, not Math.min(...spread): an ELF may have 65534 segments, too many for an argument list.
+  let loadAddress = Infinity;
+  let endAddress = -Infinity;
+  for (const s of image.segments) {
+    if (s.paddr < loadAddress) loadAddress = s.paddr;
+    if (s.paddr + s.memsz > endAddress) endAddress = s.paddr + s.memsz;
+  }
   if (endAddress > deviceTree.address) {
     throw new KernelError(
       'overlaps-device-tree',
