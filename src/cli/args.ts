@@ -47,6 +47,7 @@ export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } |
 export const HELP_TEXT = `Usage: minivisor run <guest.elf> [options]
        minivisor run --kernel <image> [--append "<bootargs>"] [options]
        minivisor init-test <guest.elf> [--out FILE]   (or --kernel <image>)
+       minivisor serve [--port N] [--host H] [--base /path/] [--open]
        minivisor --help | --version
 
 Runs a 32-bit RISC-V guest (an ELF linked for 0x80000000, the same file

@@ -21,6 +21,7 @@ import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
 import { HELP_TEXT, UsageError, parseCommandLine, type Command, type RunCommand } from './args.js';
 import { runGuest, type RunIo, type RunOutcome } from './run.js';
 import { initTest } from './init-test.js';
+import { SERVE_HELP_TEXT, ServeError, parseServeArgs, serve } from './serve.js';
 
 export const EXIT_USAGE = 2;
 export const EXIT_HOST_ERROR = 1;
@@ -153,6 +154,17 @@ function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo): number 
 export async function main(argv: readonly string[], io: RunIo = defaultIo()): Promise<number> {
   let cmd: Command;
   try {
+    if (argv[0] === 'serve') {
+      // `minivisor serve`: the page shipped in the package, on a local HTTP server (serve.ts).
+      const serveCmd = parseServeArgs(argv.slice(1));
+      if (serveCmd.kind === 'serve-help') {
+        io.stdout.write(SERVE_HELP_TEXT);
+        return 0;
+      }
+      return await serve(serveCmd, io).catch((e: unknown) => {
+        throw e instanceof ServeError ? new CliFailure(e.message, e.status) : e;
+      });
+    }
     cmd = parseCommandLine(argv);
     switch (cmd.kind) {
       case 'help':
