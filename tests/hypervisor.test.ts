@@ -4,8 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GuestCreateError, Hypervisor, Scheduler, StopReason, type ScheduledGuest } from '../src/index.js';
+import { GuestCreateError, Hypervisor, Scheduler, StopReason, checkRamSize, type ScheduledGuest } from '../src/index.js';
 import { guestPath } from './helpers/guests.js';
+import { programElf, reg, rv } from './helpers/elf-builder.js';
 
 const elf = (name: string): Uint8Array => readFileSync(guestPath(name));
 const text = (chunks: Uint8Array[]): string => Buffer.concat(chunks).toString('latin1');
@@ -203,5 +204,136 @@ describe('console backpressure', () => {
     const inOrder = numbers.every((n, i) => n === numbers[0]! + i);
     expect(inOrder).toBe(true);
     expect(g.instret).toBeGreaterThan(stalledAt);
+  });
+});
+
+const MiB = 2 ** 20;
+/** csrrw x0, csr, rs */
+const csrw = (csr: number, rs: number) => ((csr << 20) | (rs << 15) | (1 << 12) | 0x73) >>> 0;
+const MIE = 0x304;
+
+describe('scheduler robustness', () => {
+  it('drops a destroyed guest and keeps scheduling the others', async () => {
+    const hv = await Hypervisor.create();
+    const sched = new Scheduler({ quantum: 10_000 });
+    const spin = programElf([rv.spin()]);
+    const [a, b, c] = [0, 1, 2].map(() => {
+      const g = hv.createGuest({ ramBytes: MiB });
+      g.load(spin);
+      return sched.add(g);
+    });
+    sched.runFor(5);
+    b!.guest.destroy();
+    const before = [a!.instructions, c!.instructions];
+    for (let i = 0; i < 3; i++) expect(() => sched.runFor(5)).not.toThrow();
+    expect(sched.guests).toEqual([a, c]);
+    expect(a!.instructions).toBeGreaterThan(before[0]!);
+    expect(c!.instructions).toBeGreaterThan(before[1]!);
+  });
+
+  it('a guest destroyed from a callback during its turn is dropped too', async () => {
+    const hv = await Hypervisor.create();
+    const chatty = programElf([rv.lui(reg.t0, 0x10000), rv.addi(reg.t1, reg.zero, 0x41), rv.sb(reg.t1, reg.t0, 0), rv.j(-4)]);
+    const sched = new Scheduler({ quantum: 10_000, onOutput: (sg) => sg.guest.destroy() });
+    const victim = hv.createGuest({ ramBytes: MiB });
+    victim.load(chatty);
+    const other = hv.createGuest({ ramBytes: MiB });
+    other.load(programElf([rv.spin()]));
+    const sv = sched.add(victim);
+    const so = sched.add(other);
+    for (let i = 0; i < 3; i++) expect(() => sched.runFor(5)).not.toThrow();
+    expect(sched.guests).toEqual([so]);
+    expect(sv.guest.isDestroyed).toBe(true);
+    expect(so.instructions).toBeGreaterThan(0);
+  });
+
+  it("one guest's exception does not stop the others: it ends faulted with the reason", async () => {
+    const hv = await Hypervisor.create();
+    let calls = 0;
+    const sched = new Scheduler({
+      quantum: 10_000,
+      onOutput: () => {
+        calls++;
+        throw new Error('the terminal is gone');
+      },
+    });
+    const chatty = hv.createGuest({ ramBytes: MiB });
+    chatty.load(programElf([rv.lui(reg.t0, 0x10000), rv.addi(reg.t1, reg.zero, 0x41), rv.sb(reg.t1, reg.t0, 0), rv.j(-4)]));
+    const quiet = hv.createGuest({ ramBytes: MiB });
+    quiet.load(programElf([rv.spin()]));
+    const sc = sched.add(chatty);
+    const sq = sched.add(quiet);
+    for (let i = 0; i < 3; i++) expect(() => sched.runFor(5)).not.toThrow();
+    expect(calls).toBe(1);
+    expect(sc.state).toBe('faulted');
+    expect(sc.fault).toMatchObject({ kind: 'host-error', message: 'stopped: running it threw Error: the terminal is gone' });
+    expect(sq.state).toBe('running');
+    expect(sq.instructions).toBeGreaterThan(10_000);
+  });
+});
+
+describe('a guest asleep with every interrupt disabled', () => {
+  async function schedule(words: (number | number[])[]) {
+    const hv = await Hypervisor.create();
+    const changes: string[] = [];
+    const sched = new Scheduler({ onStateChange: (sg) => changes.push(sg.state) });
+    const g = hv.createGuest({ ramBytes: MiB });
+    g.load(programElf(words));
+    const sg = sched.add(g);
+    sched.runFor(20);
+    return { sched, sg, changes };
+  }
+
+  it('is faulted (asleep-forever, with a message), not waiting, when mie is 0', async () => {
+    const { sched, sg, changes } = await schedule([rv.wfi(), rv.spin()]);
+    expect(sg.state).toBe('faulted');
+    expect(changes).toEqual(['faulted']);
+    expect(sg.fault).toEqual({
+      kind: 'asleep-forever',
+      cause: undefined,
+      pc: 0x8000_0004, // after the wfi
+      mie: 0,
+      message: 'asleep in WFI (pc 0x80000004) with every interrupt disabled (mie = 0): nothing can wake it',
+    });
+    // Input cannot wake it.
+    sched.input(sg, new TextEncoder().encode('x'));
+    expect(sg.state).toBe('faulted');
+  });
+
+  it('is faulted when only a timer interrupt is enabled and no timer is armed', async () => {
+    const { sg } = await schedule([...rv.li(reg.t0, 1 << 7), csrw(MIE, reg.t0), rv.wfi(), rv.spin()]);
+    expect(sg.state).toBe('faulted');
+    expect(sg.fault?.kind).toBe('asleep-forever');
+    expect((sg.fault as { message: string }).message).toBe(
+      'asleep in WFI (pc 0x80000010) with mie = 0x00000080: no external interrupt enabled and no timer armed: nothing can wake it',
+    );
+  });
+
+  it('is waiting, as before, when input could wake it (external interrupts enabled)', async () => {
+    const { sg } = await schedule([...rv.li(reg.t0, 1 << 11), csrw(MIE, reg.t0), rv.wfi(), rv.spin()]);
+    expect(sg.state).toBe('waiting');
+    expect(sg.fault).toBeUndefined();
+  });
+});
+
+describe('RAM size checks', () => {
+  it('shows a RAM size that is not a whole unit in bytes, not rounded', () => {
+    expect(checkRamSize(1048577)).toBe('RAM size 1048577 bytes: must be between 1 MiB and 1 GiB, a multiple of 4 KiB');
+    expect(checkRamSize(1000 * 1024)).toBe('RAM size 1000 KiB (1024000 bytes): must be between 1 MiB and 1 GiB, a multiple of 4 KiB');
+  });
+
+  it('calls a RAM size of the wrong type a wrong type', async () => {
+    expect(checkRamSize('16M')).toBe("RAM size must be a number of bytes, got string '16M' (e.g. ramBytes: 16 << 20 for 16 MiB)");
+    expect(checkRamSize(undefined)).toMatch(/^RAM size must be a number of bytes, got undefined/);
+    const hv = await Hypervisor.create();
+    let err: unknown;
+    try {
+      hv.createGuest({ ramBytes: '16M' as unknown as number });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GuestCreateError);
+    expect((err as GuestCreateError).code).toBe('bad-ram-size');
+    expect((err as Error).message).toContain('must be a number of bytes, got string');
   });
 });

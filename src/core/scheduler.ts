@@ -33,6 +33,67 @@ export interface AddGuestOptions {
 /** How many input bytes may wait per guest beyond the UART's own queue. */
 const INPUT_LIMIT = 64 * 1024;
 
+/** Offset of mie in the hart state at guestStatePtr (H_MIE in assembly/hart.ts). */
+const H_MIE = 0x08c;
+/** The interrupts something other than the sleeping hart itself can raise: timers and devices. */
+const MIE_TIMERS = (1 << 5) | (1 << 7); // STIE (SBI timer), MTIE (CLINT)
+const MIE_EXTERNAL = (1 << 9) | (1 << 11); // SEIE, MEIE (PLIC: UART input, virtio)
+
+/**
+ * A guest asleep in WFI that nothing can ever wake: every interrupt a timer or a device could
+ * raise is disabled in mie (or only a timer is enabled, and none is armed). Unlike a guest
+ * `waiting` for input or a timer, it will never run again; only a reset helps.
+ */
+export interface AsleepForeverFault {
+  readonly kind: 'asleep-forever';
+  /** no exception is involved */
+  readonly cause: undefined;
+  /** the PC the hart sleeps at (the instruction after its WFI) */
+  readonly pc: number;
+  /** the guest's mie when it went to sleep */
+  readonly mie: number;
+  /** e.g. "asleep in WFI (pc 0x80000004) with every interrupt disabled (mie = 0): nothing can wake it" */
+  readonly message: string;
+}
+
+/** The scheduler could not run a guest: its run or a callback threw (the other guests go on). */
+export interface HostErrorFault {
+  readonly kind: 'host-error';
+  readonly cause: undefined;
+  readonly pc: number;
+  readonly message: string;
+  /** what was thrown */
+  readonly error: unknown;
+}
+
+/** Why a scheduled guest is 'faulted'. Every kind has a `pc`; `message` says it in words where the kind alone does not. */
+export type SchedulerFault = GuestFault | AsleepForeverFault | HostErrorFault;
+
+function hex32(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * For a guest that just stopped in WFI (StopReason.Wfi): undefined if a timer it has armed or
+ * an external interrupt (console input, a device) can wake it, else why nothing can. The CLI
+ * and the scheduler both use it.
+ */
+export function asleepForever(guest: Guest): AsleepForeverFault | undefined {
+  const core = guest.hypervisor.core;
+  const state = core.guestStatePtr(guest.handle) >>> 0;
+  const mie = new DataView(core.memory.buffer).getUint32(state + H_MIE, true);
+  if ((mie & MIE_EXTERNAL) !== 0) return undefined; // input or a device can raise it
+  if ((mie & MIE_TIMERS) !== 0 && guest.nextDeadline !== Infinity) return undefined; // its timer will
+  const pc = guest.pc;
+  const why =
+    mie === 0
+      ? 'with every interrupt disabled (mie = 0)'
+      : (mie & MIE_TIMERS) !== 0
+        ? `with mie = ${hex32(mie)}: no external interrupt enabled and no timer armed`
+        : `with mie = ${hex32(mie)}: only software interrupts enabled, which no one else can send`;
+  return { kind: 'asleep-forever', cause: undefined, pc, mie, message: `asleep in WFI (pc ${hex32(pc)}) ${why}: nothing can wake it` };
+}
+
 /** A guest as the scheduler sees it: its state, weight, and what it has cost. */
 export class ScheduledGuest {
   state: GuestState;
@@ -40,8 +101,11 @@ export class ScheduledGuest {
   /** After 'halted': the exit code, and why: powered off, or its kernel panicked (pvpanic). */
   exitCode: number | undefined;
   haltReason: 'poweroff' | 'panic' | undefined;
-  /** After 'faulted': why (stuck on an exception, or an internal error of the core), the cause and the PC. */
-  fault: GuestFault | undefined;
+  /**
+   * After 'faulted': why (stuck on an exception, an internal error of the core, asleep in WFI
+   * with nothing to wake it, or its run threw), the cause if an exception, the PC.
+   */
+  fault: SchedulerFault | undefined;
   /** Instructions retired while scheduled here, and the host milliseconds they took. */
   instructions = 0;
   hostMs = 0;
@@ -166,8 +230,11 @@ export class Scheduler {
   /**
    * Runs guests round-robin for about `budgetMs` of host time: each runnable guest in turn gets
    * quantum x weight instructions. Returns early when every guest is waiting, paused or stopped.
+   * A guest destroyed meanwhile is dropped from the list; a guest whose turn throws ends
+   * 'faulted' (kind 'host-error') and the others go on.
    */
   runFor(budgetMs: number): RunReport {
+    for (const sg of [...this.list]) if (sg.guest.isDestroyed) this.remove(sg);
     const start = this.now();
     let ran = false;
     let idleTurns = 0;
@@ -175,6 +242,11 @@ export class Scheduler {
       if (this.cursor >= this.list.length) this.cursor = 0;
       const sg = this.list[this.cursor]!;
       this.cursor++;
+      if (sg.guest.isDestroyed) {
+        // destroyed by a callback during this call
+        this.remove(sg);
+        continue;
+      }
       if (!this.runnable(sg)) {
         idleTurns++;
         continue;
@@ -205,14 +277,31 @@ export class Scheduler {
   }
 
   private turn(sg: ScheduledGuest): void {
-    const budget = Math.max(1, Math.min(0xffff_ffff, Math.round(this.quantum * sg.weight)));
-    this.feedInput(sg);
-    const t0 = this.now();
-    const stop = sg.guest.run(budget);
-    sg.hostMs += this.now() - t0;
-    sg.instructions += sg.guest.lastRunCount;
-    this.drain(sg);
-    this.afterStop(sg, stop, false);
+    try {
+      const budget = Math.max(1, Math.min(0xffff_ffff, Math.round(this.quantum * sg.weight)));
+      this.feedInput(sg);
+      const t0 = this.now();
+      const stop = sg.guest.run(budget);
+      sg.hostMs += this.now() - t0;
+      sg.instructions += sg.guest.lastRunCount;
+      this.drain(sg);
+      this.afterStop(sg, stop, false);
+    } catch (error) {
+      if (sg.guest.isDestroyed) {
+        this.remove(sg); // destroyed by a callback (onOutput, onStateChange) during its turn
+        return;
+      }
+      // One guest's failure must not stop the others: this one stops, with the reason.
+      let pc = 0;
+      try {
+        pc = sg.guest.pc;
+      } catch {
+        // the guest cannot even say where it is; 0 it is
+      }
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      sg.fault = { kind: 'host-error', cause: undefined, pc, message: `stopped: running it threw ${what}`, error };
+      this.setState(sg, 'faulted');
+    }
   }
 
   private afterStop(sg: ScheduledGuest, stop: StopReason, stepping: boolean): void {
@@ -231,12 +320,19 @@ export class Scheduler {
         // The guest asked for a reset (test device 0x7777, SBI reboot): reload and go on.
         sg.guest.reset();
         break;
-      case StopReason.Wfi:
-        if (!stepping && sg.pendingBytes === 0) {
+      case StopReason.Wfi: {
+        if (stepping) break;
+        // Input cannot wake a guest with no external interrupt enabled, so check before looking at it.
+        const never = asleepForever(sg.guest);
+        if (never) {
+          sg.fault = never;
+          this.setState(sg, 'faulted');
+        } else if (sg.pendingBytes === 0) {
           sg.wakeAt = sg.guest.nextDeadline / 1e4;
           this.setState(sg, 'waiting');
         }
         break;
+      }
       default:
         break;
     }
