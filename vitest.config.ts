@@ -34,6 +34,7 @@ export default defineConfig({
             'tests/hypervisor.test.ts',
             'tests/checked-core.test.ts',
             'tests/snapshot.test.ts',
+            'tests/fork.test.ts',
             'tests/isolation-*.test.ts',
           ],
           env: { MINIVISOR_CORE: checkedCore },

@@ -10,8 +10,9 @@
 // The same build counts which slow paths of the core were reached (cover()), so that the
 // fuzzer can say how much of mmu.ts, tlbcontext.ts and trap.ts its programs exercised.
 
-import { gBlock, gRamHost, gRamSize } from "./guests";
+import { gBlock } from "./guests";
 import { BLOCK_SIZE } from "./layout";
+import { mayAccess } from "./ram";
 
 // What the failed check was guarding.
 export const CHECK_LOAD: u32 = 1;
@@ -50,12 +51,20 @@ function fail(kind: u32, host: u32, size: u32): void {
   unreachable();
 }
 
-/** [host, host + size) must lie inside the running guest's RAM. */
+/**
+ * [host, host + size) must lie inside one page of RAM that the running guest may read: the page
+ * its map says backs that guest page (its own, or one it shares read-only with a fork; ram.ts).
+ */
 @inline export function checkRam(kind: u32, host: u32, size: u32): void {
   if (isDefined(CHECKED)) {
-    // Unsigned: below the window wraps to a huge offset and fails the same test.
-    const off = host - gRamHost;
-    if (off >= gRamSize || size > gRamSize - off) fail(kind, host, size);
+    if (!mayAccess(host, size, false)) fail(kind, host, size);
+  }
+}
+
+/** The same for a write: the page must be the guest's own and shared with nobody. */
+@inline export function checkRamWrite(kind: u32, host: u32, size: u32): void {
+  if (isDefined(CHECKED)) {
+    if (!mayAccess(host, size, true)) fail(kind, host, size);
   }
 }
 

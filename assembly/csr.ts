@@ -13,6 +13,7 @@ import { instretNow, setInstret, mtimeNow } from "./counters";
 import { mipValue } from "./trap";
 import { raise } from "./mmu";
 import { contextChanged } from "./tlbcontext";
+import { isTriggerCsr, triggerCsrRead, triggerCsrWrite } from "./triggers";
 import {
   countExit, EXIT_CSR_COUNTERS, EXIT_CSR_MACHINE, EXIT_CSR_OTHER, EXIT_CSR_PMP, EXIT_CSR_SATP, EXIT_CSR_SUPERVISOR,
 } from "./exits";
@@ -103,6 +104,7 @@ function csrRead(csr: u32, priv: u32): u32 {
     default:
       if (csr >= 0x3a0 && csr <= 0x3a3) return load<u32>(H_PMPCFG + ((csr - 0x3a0) << 2));
       if (csr >= 0x3b0 && csr <= 0x3bf) return load<u32>(H_PMPADDR + ((csr - 0x3b0) << 2));
+      if (isTriggerCsr(csr)) return triggerCsrRead(csr); // tselect, tdata1..3, tinfo
       // mhpmcounter3..31(h), mhpmevent3..31: implemented as hard-wired zero
       if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f) || (csr >= 0x323 && csr <= 0x33f)) return 0;
   }
@@ -180,6 +182,11 @@ function csrWrite(csr: u32, v: u32, priv: u32): bool {
       if (csr >= 0x3b0 && csr <= 0x3bf) {
         store<u32>(H_PMPADDR + ((csr - 0x3b0) << 2), v);
         return false;
+      }
+      if (isTriggerCsr(csr)) {
+        // Arming or disarming a trigger changes how the run loop and the TLBs work: end the chunk.
+        triggerCsrWrite(csr, v);
+        return true;
       }
       if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f) || (csr >= 0x323 && csr <= 0x33f)) return false;
   }

@@ -7,6 +7,7 @@
 import { BLOCK_SIZE, GUEST_TABLE, HART_AREA, HART_AREA_SIZE, MAX_RAM, MIN_RAM, REGIONS_START, WASM_PAGE } from "./layout";
 import { HART_SAVED, TLB_BYTES, TLB_READ, flushTlb } from "./hart";
 import { forgetContext } from "./tlbcontext";
+import { initRam, ramMetaBytes, releaseShared, switchRam } from "./ram";
 
 export const MAX_GUESTS: i32 = 64;
 
@@ -83,6 +84,7 @@ export function switchTo(h: i32): void {
   gBlock = blockOf(h);
   gRamHost = load<u32>(gBlock + B_RAM_HOST);
   gRamSize = load<u32>(gBlock + B_RAM_SIZE);
+  switchRam();
   memory.copy(HART_AREA, gBlock, HART_SAVED);
   // The rest of the physical CPU holds no guest state, but it is the one memory all guests
   // pass through: clear it on every switch so that nothing left there by one guest (or by a
@@ -172,7 +174,8 @@ export function createGuest(ramBytes: u32): i32 {
     }
   }
   if (h < 0) return CREATE_TOO_MANY;
-  const size = (BLOCK_SIZE + ramBytes + WASM_PAGE - 1) & ~(WASM_PAGE - 1);
+  // The region: control block, RAM, then RAM's page map and dirty bitmap (ram.ts).
+  const size = (BLOCK_SIZE + ramBytes + ramMetaBytes(ramBytes) + WASM_PAGE - 1) & ~(WASM_PAGE - 1);
   let base = takeHole(size);
   if (base == 0) {
     const end = <u64>regionsTop + size;
@@ -188,10 +191,13 @@ export function createGuest(ramBytes: u32): i32 {
   // Regions are zero when handed out (fresh memory, or zeroed on destroy).
   store<u32>(base + B_RAM_HOST, base + BLOCK_SIZE);
   store<u32>(base + B_RAM_SIZE, ramBytes);
+  initRam(base, base + BLOCK_SIZE, ramBytes);
   return h;
 }
 
 export function destroyGuest(h: i32): void {
+  // Forks that still read its pages get their own copies first.
+  releaseShared(h);
   if (gCurrent == h) {
     // Nothing of it may stay in the physical CPU either.
     gCurrent = -1;

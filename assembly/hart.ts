@@ -41,6 +41,10 @@ export const H_INSTRET: u32 = 0x0f0;
 export const H_CYCLE_OFFSET: u32 = 0x0f8;
 export const H_PMPCFG: u32 = 0x100; // 4 x u32
 export const H_PMPADDR: u32 = 0x110; // 16 x u32
+/** Debug triggers (triggers.ts): tselect, then tdata1 (stored XOR 0x2000_0000) and tdata2 of each of the 2 triggers. */
+export const H_TSELECT: u32 = 0x1e0;
+export const H_TDATA1: u32 = 0x1e4; // 2 x u32
+export const H_TDATA2: u32 = 0x1ec; // 2 x u32, up to 0x1f4
 export const HART_SAVED: u32 = 0x200;
 
 // Software TLBs: 256 direct-mapped entries each of (tag = virtual page base, addend), where

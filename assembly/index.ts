@@ -16,7 +16,10 @@ import { irqUpdate, plicReset } from "./devices/plic";
 import { nextWake, runGuest } from "./run";
 import { B_KERNEL_MODE, sbiReset } from "./sbi";
 import { EXITS, EXIT_COUNT } from "./exits";
-import { FAULT_INTERNAL, STATUS_FAULTED, gCurrent } from "./guests";
+import { FAULT_INTERNAL, STATUS_FAULTED, gCurrent, CREATE_BAD_SIZE } from "./guests";
+import { BLOCK_SIZE } from "./layout";
+import { flushTlb } from "./hart";
+import { B_COW_COPIES, B_DIRTY_MAP, B_PAGE_MAP, materialize, shareAll, sharedPages } from "./ram";
 import { clearStop } from "./stop";
 import { setChunk } from "./counters";
 import { clearExc } from "./mmu";
@@ -261,4 +264,69 @@ export function hostContainTrap(): i32 {
   }
   forgetContext();
   return h;
+}
+
+// ---- copy-on-write forks and dirty pages (ram.ts) ----
+
+/**
+ * A new guest that is a copy of guest `parent` as it is now (CPU, devices, console buffers,
+ * clock, exit counters) and shares all its RAM copy-on-write. Returns the child's handle, or a
+ * guestCreate error (-2 no room for its region, -3 too many guests, -1 no such parent).
+ */
+export function guestFork(parent: i32): i32 {
+  if (!isGuest(parent)) return CREATE_BAD_SIZE;
+  switchTo(parent);
+  saveCurrent();
+  const child = createGuest(load<u32>(gBlock + B_RAM_SIZE));
+  if (child < 0) return child;
+  const pb = blockOf(parent);
+  const cb = blockOf(child);
+  // The control block is the guest's state, except the fields that say where its memory is.
+  const ramHost = load<u32>(cb + B_RAM_HOST);
+  const pageMap = load<u32>(cb + B_PAGE_MAP);
+  const dirtyMap = load<u32>(cb + B_DIRTY_MAP);
+  memory.copy(cb, pb, BLOCK_SIZE);
+  store<u32>(cb + B_RAM_HOST, ramHost);
+  store<u32>(cb + B_PAGE_MAP, pageMap);
+  store<u32>(cb + B_DIRTY_MAP, dirtyMap);
+  store<f64>(cb + B_COW_COPIES, 0);
+  shareAll(parent, child);
+  return child;
+}
+
+/** Makes every page of h private again: the host is about to read or write h's RAM directly. */
+export function guestMaterialize(h: i32): void {
+  if (isGuest(h)) materialize(h);
+}
+
+/** Host address of the page that backs h's RAM page p now (read-only for the host), or 0. */
+export function guestPagePtr(h: i32, p: u32): u32 {
+  if (!isGuest(h)) return 0;
+  const block = blockOf(h);
+  if (p >= (load<u32>(block + B_RAM_SIZE) >>> 12)) return 0;
+  return load<u32>(load<u32>(block + B_PAGE_MAP) + (p << 2)) & ~0xfff;
+}
+
+/** Byte offset of h's dirty bitmap (bit p: RAM page p written since the last guestDirtyReset). */
+export function guestDirtyPtr(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOf(h) + B_DIRTY_MAP) : 0;
+}
+
+/** Starts a new round of dirty tracking: no page dirty, and the next write to each is seen. */
+export function guestDirtyReset(h: i32): void {
+  if (!isGuest(h)) return;
+  const block = blockOf(h);
+  memory.fill(load<u32>(block + B_DIRTY_MAP), 0, ((load<u32>(block + B_RAM_SIZE) >>> 12) + 7) >>> 3);
+  // Pages already in the write TLB would be written without a look at the map.
+  if (gCurrent == h) flushTlb();
+}
+
+/** Pages copied into h because a page it shared with a fork was written (by either side). */
+export function guestCowCopies(h: i32): f64 {
+  return isGuest(h) ? load<f64>(blockOf(h) + B_COW_COPIES) : 0;
+}
+
+/** Pages of h that are currently shared with a fork. */
+export function guestSharedPages(h: i32): u32 {
+  return isGuest(h) ? sharedPages(h) : 0;
 }

@@ -151,14 +151,14 @@ export function runChunk(n: u32): u32 {
         let v: u32 = 0;
         if (f3 == 2) {
           if (load<u32>(e) == (va & 0xffff_f003)) v = ld32(va + load<u32>(e, 4));
-          else { publishLeft(k); v = loadSlow(va, 4); }
+          else { publishLeft(k); v = loadSlow(va, 4); if (gStop != STOP_NONE && gExc < 0) { rest = k - 1; k = 1; } }
         } else if (f3 == 4 || f3 == 0) {
           if (load<u32>(e) == (va & 0xffff_f000)) v = ld8(va + load<u32>(e, 4));
-          else { publishLeft(k); v = loadSlow(va, 1); }
+          else { publishLeft(k); v = loadSlow(va, 1); if (gStop != STOP_NONE && gExc < 0) { rest = k - 1; k = 1; } }
           if (f3 == 0) v = sext(v, 8);
         } else if (f3 == 5 || f3 == 1) {
           if (load<u32>(e) == (va & 0xffff_f001)) v = ld16(va + load<u32>(e, 4));
-          else { publishLeft(k); v = loadSlow(va, 2); }
+          else { publishLeft(k); v = loadSlow(va, 2); if (gStop != STOP_NONE && gExc < 0) { rest = k - 1; k = 1; } }
           if (f3 == 1) v = sext(v, 16);
         } else {
           pc = illegalAt(pc, inst, k);
@@ -253,6 +253,7 @@ export function runChunk(n: u32): u32 {
           store<u32>(H_RESERVATION_VALID, 1);
           setX(rd, v);
           pc += 4;
+          if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
           break;
         }
         if (f5 == 3) { // SC.W
@@ -266,6 +267,7 @@ export function runChunk(n: u32): u32 {
           }
           store<u32>(H_RESERVATION_VALID, 0);
           pc += 4;
+          if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
           break;
         }
         if (f5 != 0 && f5 != 1 && f5 != 4 && f5 != 8 && f5 != 12 && f5 != 16 && f5 != 20 && f5 != 24 && f5 != 28) {
@@ -291,6 +293,7 @@ export function runChunk(n: u32): u32 {
         st32(h, nv);
         setX(rd, old);
         pc += 4;
+        if (gStop != STOP_NONE) { rest = k - 1; k = 1; }
         break;
       }
       case 12: { // OP and M
@@ -488,6 +491,7 @@ export function runChunk(n: u32): u32 {
           publishLeft(k);
           v = loadSlow(va, 4);
           if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
+          if (gStop != STOP_NONE) { rest = k - 1; k = 1; } // the RAM map changed (ram.ts): refetch
         }
         setX((inst & 0x1c) + 32, v);
         pc += 2;
@@ -586,6 +590,7 @@ export function runChunk(n: u32): u32 {
           publishLeft(k);
           v = loadSlow(va, 4);
           if (gExc >= 0) { pc = trapAt(pc, k); fetchPage = pc + 0x1000; break; }
+          if (gStop != STOP_NONE) { rest = k - 1; k = 1; } // the RAM map changed (ram.ts): refetch
         }
         setX(rd, v);
         pc += 2;

@@ -2,12 +2,14 @@
 // path of a load, store or fetch.
 //
 // Why no guest can reach memory outside its own region: see ISOLATION.md, path by path. In
-// short, a host address for a guest access is only ever formed as gRamHost + off with off
-// = pa - RAM_BASE checked, unsigned, to be < gRamSize; the TLBs cache only pages that passed
-// that check, and their empty tag can match no access.
+// short, a host address for a guest access is only ever formed from off = pa - RAM_BASE checked,
+// unsigned, to be < gRamSize, through the guest's page map (ram.ts: its own page, or one it
+// shares read-only with a fork); the TLBs cache only pages that passed that check, a write
+// entry only for a private page, and their empty tag can match no access.
 
 import { RAM_BASE } from "./layout";
-import { gRamHost, gRamSize } from "./guests";
+import { gRamSize } from "./guests";
+import { pageForRead, pageForWrite, ramReadHost, ramWriteHost } from "./ram";
 import {
   H_MSTATUS, H_PRIV, H_SATP, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM,
   PRIV_M, PRIV_S, PRIV_U, TLB_EXEC, TLB_READ, TLB_WRITE,
@@ -17,7 +19,8 @@ import {
 import { busRead, busWrite, gBusError } from "./bus";
 import { countExit, EXIT_TLB_REFILL } from "./exits";
 import { noteSuperpageCached } from "./tlbcontext";
-import { CHECK_ATOMIC, CHECK_FETCH, CHECK_LOAD, CHECK_PAGE_WALK, CHECK_STORE, checkRam, cover } from "./checked";
+import { TRIG_AMO, TRIG_LOAD, TRIG_STORE, dataTriggerFires, gTrigData } from "./triggers";
+import { CHECK_ATOMIC, CHECK_FETCH, CHECK_LOAD, CHECK_PAGE_WALK, CHECK_STORE, checkRam, checkRamWrite, cover } from "./checked";
 import {
   COV_ATOMIC_MISALIGNED, COV_ATOMIC_NOT_RAM, COV_FETCH_FILL, COV_FETCH_NOT_RAM, COV_FETCH_SPLIT, COV_LOAD_BUS_ERROR,
   COV_LOAD_MISALIGNED, COV_LOAD_MMIO, COV_LOAD_RAM_FILL, COV_STORE_BUS_ERROR, COV_STORE_MISALIGNED,
@@ -81,6 +84,7 @@ export function translate(va: u32, acc: u32): u32 {
   let level: i32 = 1;
   let pte: u32 = 0;
   let pteHost: u32 = 0;
+  let pteOff: u32 = 0;
   while (true) {
     if (ppn >= 0x10_0000) {
       cover(COV_XLATE_ROOT_ABOVE_4G);
@@ -94,7 +98,8 @@ export function translate(va: u32, acc: u32): u32 {
       accessFault(acc, va);
       return 0;
     }
-    pteHost = gRamHost + off;
+    pteOff = off;
+    pteHost = ramReadHost(off);
     checkRam(CHECK_PAGE_WALK, pteHost, 4);
     pte = load<u32>(pteHost);
     if ((pte & PTE_V) == 0 || ((pte & PTE_R) == 0 && (pte & PTE_W) != 0)) {
@@ -157,32 +162,43 @@ export function translate(va: u32, acc: u32): u32 {
   const want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
   if ((pte & want) != want) {
     cover(COV_XLATE_AD_UPDATE);
+    // A write like any other: a shared page table page is made private first.
+    pteHost = ramWriteHost(pteOff);
+    checkRamWrite(CHECK_PAGE_WALK, pteHost, 4);
     store<u32>(pteHost, pte | want);
   }
   return (leafPpn << 12) | (va & 0xfff);
 }
 
-/** Caches the page of va -> pa (a RAM page, already checked) in a TLB. Returns the addend. */
-@inline function fill(tlb: u32, va: u32, pa: u32): u32 {
+/**
+ * Caches the page of va in a TLB: hostPage is the host page that backs it (pageForRead, or
+ * pageForWrite for the write TLB: then it is private). Returns the addend.
+ */
+@inline function fill(tlb: u32, va: u32, hostPage: u32): u32 {
   countExit(EXIT_TLB_REFILL);
   const page = va & 0xffff_f000;
-  const add = gRamHost + ((pa & 0xffff_f000) - RAM_BASE) - page;
-  checkRam(tlb == TLB_EXEC ? CHECK_FETCH : tlb == TLB_WRITE ? CHECK_STORE : CHECK_LOAD, page + add, 0x1000);
+  const add = hostPage - page;
+  if (tlb == TLB_WRITE) checkRamWrite(CHECK_STORE, page + add, 0x1000);
+  else checkRam(tlb == TLB_EXEC ? CHECK_FETCH : CHECK_LOAD, page + add, 0x1000);
   const e = tlb + (((va >>> 12) & 0xff) << 3);
   store<u32>(e, page);
   store<u32>(e + 4, add);
   return add;
 }
 
-/** Host address of a RAM byte at pa, or 0 when pa is not RAM. */
-@inline function ramHost(pa: u32): u32 {
+const NOT_RAM: u32 = 0xffff_ffff;
+
+/** Offset of pa in the guest's RAM, or NOT_RAM. */
+@inline function ramOffset(pa: u32): u32 {
   const off = pa - RAM_BASE;
-  return off < gRamSize ? gRamHost + off : 0;
+  return off < gRamSize ? off : NOT_RAM;
 }
 
 // ---- loads ----
 
 export function loadSlow(va: u32, size: u32): u32 {
+  // While a load/store trigger is armed, no TLB entry is filled, so every access comes here.
+  if (gTrigData && dataTriggerFires(va, size, TRIG_LOAD)) return 0;
   if ((va & (size - 1)) != 0) {
     // Misaligned accesses complete, as on QEMU's virt, one byte at a time.
     cover(COV_LOAD_MISALIGNED);
@@ -196,10 +212,12 @@ export function loadSlow(va: u32, size: u32): u32 {
   }
   const pa = translate(va, ACC_READ);
   if (gExc >= 0) return 0;
-  const h = ramHost(pa);
-  if (h != 0) {
+  const off = ramOffset(pa);
+  if (off != NOT_RAM) {
     cover(COV_LOAD_RAM_FILL);
-    fill(TLB_READ, va, pa);
+    const hostPage = pageForRead(off);
+    const h = hostPage + (off & 0xfff);
+    if (!gTrigData) fill(TLB_READ, va, hostPage);
     checkRam(CHECK_LOAD, h, size);
     if (size == 4) return load<u32>(h);
     if (size == 2) return <u32>load<u16>(h);
@@ -219,11 +237,13 @@ export function loadSlow(va: u32, size: u32): u32 {
 function storeAligned(va: u32, size: u32, v: u32): void {
   const pa = translate(va, ACC_WRITE);
   if (gExc >= 0) return;
-  const h = ramHost(pa);
-  if (h != 0) {
+  const off = ramOffset(pa);
+  if (off != NOT_RAM) {
     cover(COV_STORE_RAM_FILL);
-    fill(TLB_WRITE, va, pa);
-    checkRam(CHECK_STORE, h, size);
+    const hostPage = pageForWrite(off);
+    const h = hostPage + (off & 0xfff);
+    if (!gTrigData) fill(TLB_WRITE, va, hostPage);
+    checkRamWrite(CHECK_STORE, h, size);
     if (size == 4) store<u32>(h, v);
     else if (size == 2) store<u16>(h, <u16>v);
     else store<u8>(h, <u8>v);
@@ -238,13 +258,14 @@ function storeAligned(va: u32, size: u32, v: u32): void {
 }
 
 export function storeSlow(va: u32, size: u32, v: u32): void {
+  if (gTrigData && dataTriggerFires(va, size, TRIG_STORE)) return;
   if ((va & (size - 1)) != 0) {
     // Check every byte first so that a fault leaves memory untouched.
     cover(COV_STORE_MISALIGNED);
     for (let i: u32 = 0; i < size; i++) {
       const pa = translate(va + i, ACC_WRITE);
       if (gExc >= 0) return;
-      if (ramHost(pa) == 0) {
+      if (ramOffset(pa) == NOT_RAM) {
         cover(COV_STORE_MISALIGNED_FAULT);
         raise(EXC_STORE_ACCESS, va + i);
         return;
@@ -265,15 +286,20 @@ export function atomicHost(va: u32, acc: u32): u32 {
     raise(acc == ACC_READ ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
     return 0;
   }
+  // LR is a load; SC and AMOs are a load and a store to triggers, as in QEMU.
+  if (gTrigData && dataTriggerFires(va, 4, acc == ACC_READ ? TRIG_LOAD : TRIG_AMO)) return 0;
   const pa = translate(va, acc);
   if (gExc >= 0) return 0;
-  const h = ramHost(pa);
-  if (h == 0) {
+  const off = ramOffset(pa);
+  if (off == NOT_RAM) {
     cover(COV_ATOMIC_NOT_RAM);
     raise(acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
-  } else {
-    checkRam(CHECK_ATOMIC, h, 4);
+    return 0;
   }
+  // An AMO or SC writes: its page is made private (and dirty) first.
+  const h = acc == ACC_READ ? ramReadHost(off) : ramWriteHost(off);
+  if (acc == ACC_READ) checkRam(CHECK_ATOMIC, h, 4);
+  else checkRamWrite(CHECK_ATOMIC, h, 4);
   return h;
 }
 
@@ -285,13 +311,14 @@ export function fetchAddend(pc: u32): u32 {
   if (load<u32>(e) == (pc & 0xffff_f000)) return load<u32>(e + 4);
   const pa = translate(pc, ACC_EXEC);
   if (gExc >= 0) return 0;
-  if (ramHost(pa) == 0) {
+  const off = ramOffset(pa);
+  if (off == NOT_RAM) {
     cover(COV_FETCH_NOT_RAM);
     raise(EXC_INST_ACCESS, pc);
     return 0;
   }
   cover(COV_FETCH_FILL);
-  return fill(TLB_EXEC, pc, pa);
+  return fill(TLB_EXEC, pc, pageForRead(off));
 }
 
 /** The upper half of a 32-bit instruction whose lower half ends a page. */

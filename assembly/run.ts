@@ -8,7 +8,8 @@ import { interruptToTake, takeTrap, wakeUpPending } from "./trap";
 import { runChunk } from "./interpreter";
 import { sbiTimerArmed, sbiTimerDeadline, sbiTimerUpdate } from "./sbi";
 import { mtimeNow, setChunk } from "./counters";
-import { clearStop, gStop, STOP_BUDGET, STOP_FAULTED, STOP_HALTED, STOP_NONE, STOP_RESET, STOP_WFI } from "./stop";
+import { clearStop, gStop, STOP_BUDGET, STOP_FAULTED, STOP_HALTED, STOP_NONE, STOP_REFETCH, STOP_RESET, STOP_WFI } from "./stop";
+import { execTriggerFires, gTrigExec, triggersRefresh } from "./triggers";
 
 /**
  * Longest run between two looks at the clock and the interrupt lines: short enough that a timer
@@ -44,6 +45,8 @@ export function runGuest(budget: u32): u32 {
   if (status == STATUS_RESET_REQUESTED) return STOP_RESET;
   if (status == STATUS_FAULTED) return STOP_FAULTED;
   clearStop();
+  // The armed-trigger flags are the core's, not the guest's: set them for this one (switch, reset, restore).
+  triggersRefresh();
   let left = budget;
   let done: u32 = 0;
   let reason = STOP_BUDGET;
@@ -67,6 +70,20 @@ export function runGuest(budget: u32): u32 {
     const irq = interruptToTake();
     if (irq != 0) takeTrap(irq, 0, load<u32>(H_PC));
     let chunk = left < CHUNK ? left : CHUNK;
+    if (gTrigExec) {
+      // An execute trigger is armed: one instruction per chunk, its PC checked before it runs.
+      // A breakpoint taken here uses a unit of budget, like any trap, but retires nothing (instret).
+      if (execTriggerFires()) {
+        left--;
+        done++;
+        if (gStop != STOP_NONE) {
+          reason = gStop;
+          break;
+        }
+        continue;
+      }
+      chunk = 1;
+    }
     if (deterministic()) {
       // End the chunk exactly when a timer fires, so the interrupt lands on the same
       // instruction in every run.
@@ -82,6 +99,7 @@ export function runGuest(budget: u32): u32 {
     setChunk(0);
     left -= ran;
     done += ran;
+    if (gStop == STOP_REFETCH) clearStop(); // a copy-on-write page moved (ram.ts): just go on
     if (gStop != STOP_NONE) {
       reason = gStop;
       break;

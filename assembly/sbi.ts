@@ -5,14 +5,15 @@
 
 import { H_MIP, H_MIP_HW, MIP_SSIP, MIP_STIP } from "./hart";
 import { RAM_BASE } from "./layout";
-import { gBlock, gRamHost, gRamSize } from "./guests";
+import { gBlock, gRamSize } from "./guests";
+import { ramReadHost, ramWriteHost } from "./ram";
 import { mtimeNow } from "./counters";
 import { forgetContext } from "./tlbcontext";
 import { uartSbiGetc, uartSbiPutc } from "./devices/uart16550";
 import { powerOff, requestReset } from "./devices/sifive_test";
 import { countExit, EXIT_SBI } from "./exits";
 import { requestStop, STOP_OUTPUT_FULL } from "./stop";
-import { CHECK_SBI_DMA, checkRam, cover } from "./checked";
+import { CHECK_SBI_DMA, checkRam, checkRamWrite, cover } from "./checked";
 import { COV_SBI_DBCN_RANGE, COV_SBI_DBCN_REFUSED } from "./coverage";
 
 /** Guest control block: 1 when booted in kernel mode; the SBI timer (u64) and whether armed. */
@@ -98,16 +99,17 @@ function probe(ext: u32): u32 {
   return 0;
 }
 
-/** Host address of [lo, lo+len) in guest RAM, or 0 when any byte of it is not RAM. */
+const NOT_RAM: u32 = 0xffff_ffff;
+
+/** RAM offset of [lo, lo+len) in guest RAM, or NOT_RAM when any byte of it is not RAM. */
 function ramRange(lo: u32, hi: u32, len: u32): u32 {
   cover(COV_SBI_DBCN_RANGE);
   const off = lo - RAM_BASE;
   if (hi != 0 || off >= gRamSize || len > gRamSize - off) {
     cover(COV_SBI_DBCN_REFUSED);
-    return 0;
+    return NOT_RAM;
   }
-  checkRam(CHECK_SBI_DMA, gRamHost + off, len);
-  return gRamHost + off;
+  return off;
 }
 
 let retValue: u32 = 0;
@@ -177,16 +179,24 @@ function call(ext: u32, fid: u32, a0: u32, a1: u32, a2: u32): i32 {
   }
   if (ext == EXT_DBCN) {
     if (fid == 0 || fid == 1) {
-      const h = ramRange(a1, a2, a0);
-      if (h == 0 && a0 != 0) return SBI_ERR_INVALID_PARAM;
+      const off = ramRange(a1, a2, a0);
+      if (off == NOT_RAM && a0 != 0) return SBI_ERR_INVALID_PARAM;
+      // Byte by byte through the page map: the buffer may span pages backed anywhere (ram.ts).
       let n: u32 = 0;
       if (fid == 0) {
-        while (n < a0 && uartSbiPutc(<u32>load<u8>(h + n))) n++;
+        while (n < a0) {
+          const h = ramReadHost(off + n);
+          checkRam(CHECK_SBI_DMA, h, 1);
+          if (!uartSbiPutc(<u32>load<u8>(h))) break;
+          n++;
+        }
       } else {
         while (n < a0) {
           const c = uartSbiGetc();
           if (c < 0) break;
-          store<u8>(h + n, <u8>c);
+          const h = ramWriteHost(off + n);
+          checkRamWrite(CHECK_SBI_DMA, h, 1);
+          store<u8>(h, <u8>c);
           n++;
         }
       }

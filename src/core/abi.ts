@@ -99,6 +99,20 @@ export interface CoreExports {
   guestRestored(h: GuestHandle, mtime: number): void;
   /** u32: 1 when the guest runs in deterministic time */
   guestIsDeterministic(h: GuestHandle): number;
+  /** i32: a copy of h sharing its RAM copy-on-write: a new handle, or a guestCreate error */
+  guestFork(h: GuestHandle): number;
+  /** makes every RAM page of h private, so that the host may read and write its RAM window directly */
+  guestMaterialize(h: GuestHandle): void;
+  /** u32: host address of the page backing h's RAM page p (read-only for the host), 0 if none */
+  guestPagePtr(h: GuestHandle, p: number): number;
+  /** u32: byte offset of h's dirty bitmap, one bit per RAM page written since guestDirtyReset */
+  guestDirtyPtr(h: GuestHandle): number;
+  /** clears h's dirty bitmap and makes the next write to every page visible */
+  guestDirtyReset(h: GuestHandle): void;
+  /** f64: pages copied into h because a page it shared with a fork was written */
+  guestCowCopies(h: GuestHandle): number;
+  /** u32: pages of h currently shared with a fork */
+  guestSharedPages(h: GuestHandle): number;
 }
 
 /** guestFaultCause of a guest during whose run the core itself trapped (contained by hostContainTrap). */
@@ -159,6 +173,13 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestMtime',
   'guestRestored',
   'guestIsDeterministic',
+  'guestFork',
+  'guestMaterialize',
+  'guestPagePtr',
+  'guestDirtyPtr',
+  'guestDirtyReset',
+  'guestCowCopies',
+  'guestSharedPages',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */

@@ -156,9 +156,15 @@ export class Hypervisor {
           throw new GuestCreateError('out-of-memory', `the core could not create a guest (error ${h})`);
       }
     }
+    const guest = this.adopt(h);
+    if (options.deterministic) guest.setDeterministic(true);
+    return guest;
+  }
+
+  /** @internal wraps a handle the core just created (createGuest, fork) */
+  adopt(h: GuestHandle): Guest {
     const guest = new Guest(this, this.core, h, () => this.guests.delete(guest));
     this.guests.add(guest);
-    if (options.deterministic) guest.setDeterministic(true);
     return guest;
   }
 
@@ -225,12 +231,14 @@ export class Guest {
   }
 
   /**
-   * The guest's RAM as a view of the core's memory (index 0 is guest-physical 0x80000000).
-   * The view goes stale if the core's memory grows (e.g. when another guest is created): take a new
-   * one rather than keeping it.
+   * The guest's RAM as a view of the core's memory (index 0 is guest-physical 0x80000000), to read
+   * and write. Pages it shares copy-on-write with a fork are made private first (the view is then
+   * the whole truth). The view goes stale if the core's memory grows (e.g. when another guest is
+   * created) or the guest is forked: take a new one rather than keeping it.
    */
   ram(): Uint8Array {
     const h = this.h();
+    this.core.guestMaterialize(h);
     const base = this.core.guestRamHost(h) >>> 0;
     const size = this.core.guestRamSize(h) >>> 0;
     return new Uint8Array(this.core.memory.buffer, base, size);
@@ -456,6 +464,58 @@ export class Guest {
     return captureSnapshot(this);
   }
 
+  /**
+   * A new guest that continues from exactly this guest's state, sharing its RAM copy-on-write:
+   * a page is copied only when either side writes it. The fork runs on its own from then on
+   * (same instance; to move a guest elsewhere, use snapshot() and restore()).
+   * Throws GuestCreateError when the instance has no room for another region.
+   */
+  fork(): Guest {
+    const h = this.h();
+    const child = this.core.guestFork(h);
+    if (child < 0) {
+      throw new GuestCreateError(
+        child === CREATE_TOO_MANY_GUESTS ? 'too-many-guests' : 'out-of-memory',
+        `cannot fork guest ${h}: ${child === CREATE_TOO_MANY_GUESTS ? 'too many guests' : `no room for another ${formatBytes(this.ramBytes)} region (${formatBytes(Math.max(0, this.core.hostFreeBytes()))} left)`}`,
+      );
+    }
+    const guest = this.hypervisor.adopt(child);
+    guest.bootImage = this.bootImage;
+    return guest;
+  }
+
+  /** Copy-on-write figures: pages shared with a fork now, and pages copied because one was written. */
+  get sharing(): { readonly sharedPages: number; readonly copiedPages: number } {
+    const h = this.h();
+    return { sharedPages: this.core.guestSharedPages(h) >>> 0, copiedPages: this.core.guestCowCopies(h) };
+  }
+
+  /**
+   * RAM pages written since the last call (or since the guest was created), as page numbers
+   * (page p is guest-physical 0x80000000 + p * 4096). Starts a new round: for live migration.
+   */
+  takeDirtyPages(): number[] {
+    const h = this.h();
+    const pages = (this.core.guestRamSize(h) >>> 0) / 4096;
+    const bits = new Uint8Array(this.core.memory.buffer, this.core.guestDirtyPtr(h) >>> 0, Math.ceil(pages / 8));
+    const out: number[] = [];
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      if (b === 0) continue;
+      for (let j = 0; j < 8; j++) if (b & (1 << j)) out.push(i * 8 + j);
+    }
+    this.core.guestDirtyReset(h);
+    return out;
+  }
+
+  /** Host address of the page backing RAM page p now: read-only, for snapshots and migration. */
+  pageView(p: number): Uint8Array {
+    const h = this.h();
+    const ptr = this.core.guestPagePtr(h, p) >>> 0;
+    if (ptr === 0) throw new GuestStateError('bad-argument', `RAM page ${p} does not exist (the guest has ${this.ramBytes / 4096})`);
+    return new Uint8Array(this.core.memory.buffer, ptr, 4096);
+  }
+
   /** @internal what the guest boots from on reset (for snapshots) */
   get bootRecord(): BootRecord | undefined {
     return this.bootImage;
@@ -499,7 +559,8 @@ export class Guest {
     const parts = [
       new Uint32Array(mem, block, HART_STATE_BYTES / 4),
       new Uint32Array(mem, block + DEVICE_STATE_OFFSET, DEVICE_STATE_BYTES / 4),
-      new Uint32Array(mem, this.core.guestRamHost(h) >>> 0, (this.core.guestRamSize(h) >>> 0) / 4),
+      // RAM page by page, wherever each page lives now (it may be shared with a fork).
+      ...Array.from({ length: (this.core.guestRamSize(h) >>> 0) / 4096 }, (_, p) => new Uint32Array(mem, this.core.guestPagePtr(h, p) >>> 0, 1024)),
     ];
     let a = 0x811c9dc5;
     let b = 0x01000193;

@@ -76,8 +76,8 @@ function coreSections(hv: Hypervisor): { name: string; offset: number; size: num
   return out;
 }
 
-function isZeroPage(words: Uint32Array, from: number): boolean {
-  for (let i = from, end = from + PAGE_BYTES / 4; i < end; i++) if (words[i] !== 0) return false;
+function isZeroPage(words: Uint32Array): boolean {
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
   return true;
 }
 
@@ -133,24 +133,21 @@ export async function captureSnapshot(guest: Guest): Promise<Uint8Array> {
     compress: s.size > 0x1000,
   }));
 
-  const ram = guest.ram();
-  const words = new Uint32Array(ram.buffer, ram.byteOffset, ram.byteLength / 4);
-  const pages = ram.length / PAGE_BYTES;
+  // Page by page through the page map: pages shared with a fork stay shared.
+  const ramBytes = guest.ramBytes;
+  const pages = ramBytes / PAGE_BYTES;
   const map = new Uint8Array(Math.ceil(pages / 8));
-  let nonZero = 0;
+  const kept: Uint8Array[] = [];
   for (let p = 0; p < pages; p++) {
-    if (!isZeroPage(words, p * (PAGE_BYTES / 4))) {
+    const page = guest.pageView(p);
+    if (!isZeroPage(new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES / 4))) {
       map[p >> 3]! |= 1 << (p & 7);
-      nonZero++;
+      kept.push(page);
     }
   }
+  const nonZero = kept.length;
   const data = new Uint8Array(nonZero * PAGE_BYTES);
-  for (let p = 0, at = 0; p < pages; p++) {
-    if (map[p >> 3]! & (1 << (p & 7))) {
-      data.set(ram.subarray(p * PAGE_BYTES, (p + 1) * PAGE_BYTES), at);
-      at += PAGE_BYTES;
-    }
-  }
+  kept.forEach((page, i) => data.set(page, i * PAGE_BYTES));
   inputs.push({ name: 'ram-map', bytes: map, compress: true }, { name: 'ram', bytes: data, compress: true });
 
   const boot = bootSection(guest.bootRecord);
@@ -161,7 +158,7 @@ export async function captureSnapshot(guest: Guest): Promise<Uint8Array> {
     producer: 'minivisor',
     stateLayout: core.stateLayoutVersion() >>> 0,
     machine: {
-      ramBytes: ram.length,
+      ramBytes,
       mode: record?.kind ?? 'none',
       bootargs: record?.kind === 'kernel' ? record.bootargs : '',
       devices: MACHINE_DEVICES,
