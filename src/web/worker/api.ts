@@ -65,8 +65,10 @@ export interface InstructionView {
 }
 
 export interface StepResult {
-  /** false when the guest could not step (halted or faulted) */
+  /** false when no instruction ran: the guest is halted or faulted, or asleep in WFI */
   readonly stepped: boolean;
+  /** why nothing ran, when stepped is false */
+  readonly reason?: 'wfi' | 'halted' | 'faulted';
   readonly state: GuestState;
   readonly priv: number;
   /** the instruction that just ran */
@@ -126,8 +128,12 @@ export type WorkerEvent =
 
 export type EventSink = (events: WorkerEvent[]) => void;
 
-/** The page never lets more than this many output bytes of one guest wait for xterm. */
-export const OUTPUT_WINDOW_BYTES = 256 * 1024;
+/**
+ * The page never lets more than this many output bytes of one guest wait for xterm: past it, the
+ * guest stalls on a full UART. The page writes a flooding console at ~32 KiB a frame, so this is
+ * a few frames of backlog, not seconds of it.
+ */
+export const OUTPUT_WINDOW_BYTES = 128 * 1024;
 
 export interface HostCpuApi {
   /** Loads the core; call once before anything else. */
@@ -137,8 +143,9 @@ export interface HostCpuApi {
   start(id: number): void;
   pause(id: number): void;
   resume(id: number): void;
-  /** Pauses the guest if it runs, then executes one instruction. */
+  /** Pauses the guest if it runs, then executes one instruction (none while it sleeps in WFI). */
   step(id: number): StepResult;
+  /** Power-on reset; the guest's pending console input and unsent output are dropped. */
   reset(id: number): void;
   destroy(id: number): void;
   /** Console input; returns the bytes accepted. */

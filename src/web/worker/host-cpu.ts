@@ -22,7 +22,7 @@ import {
   type StepResult,
   type WorkerStats,
 } from './api.js';
-import { instructionAt } from './instruction.js';
+import { WFI, clearUartInput, instructionAt } from './instruction.js';
 import { Outbox } from './outbox.js';
 import { RunLoop } from './run-loop.js';
 import { StatsTracker } from './stats.js';
@@ -80,7 +80,7 @@ export class HostCpu implements HostCpuApi {
       },
     });
     const scheduler = this.scheduler;
-    this.loop = new RunLoop(() => scheduler.runFor(SLICE_MS));
+    this.loop = new RunLoop(() => scheduler.runFor(SLICE_MS), undefined, () => this.outbox.flushIfDue());
     setInterval(() => this.outbox.add({ type: 'stats', stats: this.stats() }), STATS_EVERY_MS);
   }
 
@@ -141,14 +141,35 @@ export class HostCpu implements HostCpuApi {
   step(id: number): StepResult {
     const scheduler = this.sched();
     const { sg } = this.entry(id);
+    const { guest } = sg;
+    const wasWaiting = sg.state === 'waiting';
     scheduler.pause(sg);
-    const executed = instructionAt(sg.guest);
-    const stepped = scheduler.step(sg);
-    return { stepped, state: sg.state, priv: sg.guest.priv, executed, next: instructionAt(sg.guest), instret: sg.guest.instret };
+    const before = { pc: guest.pc, priv: guest.priv, instret: guest.instret };
+    const executed = instructionAt(guest);
+    const ran = scheduler.step(sg);
+    const after = { pc: guest.pc, priv: guest.priv, instret: guest.instret };
+    const base = { state: sg.state, priv: after.priv, next: instructionAt(guest), instret: after.instret };
+    if (sg.state === 'halted' || sg.state === 'faulted') {
+      // Stepping into a power-off or a fault ran that instruction; stepping a stopped guest did not.
+      const moved = ran && (after.instret !== before.instret || after.pc !== before.pc);
+      return { ...base, stepped: moved, executed, ...(moved ? {} : { reason: sg.state }) };
+    }
+    if (after.instret === before.instret && after.pc === before.pc && after.priv === before.priv) {
+      // Asleep in WFI with nothing pending: the core retires nothing and the PC stays past the WFI.
+      const wfi = wasWaiting || isWfiBefore(guest);
+      return { ...base, stepped: false, executed: wfi ? instructionAt(guest, -4) : executed, ...(wfi ? { reason: 'wfi' as const } : {}) };
+    }
+    return { ...base, stepped: true, executed };
   }
 
   reset(id: number): void {
     const e = this.entry(id);
+    // Keys typed for the old run must not reach the new one: drop what waits in the scheduler
+    // and in the UART's receive queue, and the output not yet sent to the page.
+    e.sg.pendingInput = [];
+    e.sg.pendingBytes = 0;
+    clearUartInput(e.sg.guest);
+    e.unacked = Math.max(0, e.unacked - this.outbox.forget(e.id));
     this.sched().reset(e.sg);
     this.loop!.wake();
   }
@@ -207,6 +228,12 @@ export class HostCpu implements HostCpuApi {
     if (!e) throw new Error(`no guest ${id} on this host CPU`);
     return e;
   }
+}
+
+/** Whether the instruction just before the PC is a WFI (the PC of a sleeping hart is past it). */
+function isWfiBefore(guest: Guest): boolean {
+  const prev = instructionAt(guest, -4);
+  return prev.word === WFI;
 }
 
 function fail(kind: GuestError['kind'], message: string, code?: string): CreateResult {

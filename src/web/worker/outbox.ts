@@ -1,7 +1,11 @@
 /**
  * Batches what the worker tells the page: console output is gathered per guest and sent, with
- * state changes and stats, in one message every `flushMs`. A guest printing a byte at a time
- * therefore costs the page ~60 messages a second at most, not one per byte.
+ * state changes and stats, in one message at most every `minGapMs`. A guest printing a byte at a
+ * time therefore costs the page ~60 messages a second at most, not one per byte.
+ *
+ * The first event after a quiet spell goes out at once (at the end of the current slice, through
+ * {@link Outbox.flushIfDue}, or on a zero timer): a key's echo should not wait for a batching
+ * timer. Only while events keep coming are they held back to one message per `minGapMs`.
  */
 import type { EventSink, WorkerEvent } from './api.js';
 
@@ -10,8 +14,12 @@ export class Outbox {
   private others: WorkerEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sink: EventSink | undefined;
+  private lastFlush = -Infinity;
 
-  constructor(private readonly flushMs = 16) {}
+  constructor(
+    private readonly minGapMs = 16,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   connect(sink: EventSink): void {
     this.sink = sink;
@@ -30,16 +38,31 @@ export class Outbox {
     this.schedule();
   }
 
-  /** Drops undelivered output of a destroyed guest. */
-  forget(id: number): void {
+  /** Drops undelivered output of a guest (destroyed or reset); returns how many bytes were dropped. */
+  forget(id: number): number {
+    let n = 0;
+    for (const c of this.output.get(id) ?? []) n += c.length;
     this.output.delete(id);
+    return n;
+  }
+
+  /** Sends now if anything waits and the last message is at least `minGapMs` old (the run loop calls it after each slice). */
+  flushIfDue(): void {
+    if (this.pending() && this.now() - this.lastFlush >= this.minGapMs) this.flush();
+  }
+
+  private pending(): boolean {
+    return this.output.size > 0 || this.others.length > 0;
   }
 
   private schedule(): void {
-    if (this.timer === undefined && this.sink) this.timer = setTimeout(() => this.flush(), this.flushMs);
+    if (this.timer !== undefined || !this.sink) return;
+    const delay = Math.max(0, this.lastFlush + this.minGapMs - this.now());
+    this.timer = setTimeout(() => this.flush(), delay);
   }
 
   private flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const sink = this.sink;
     if (!sink) return;
@@ -49,7 +72,9 @@ export class Outbox {
     this.output.clear();
     events.push(...this.others);
     this.others = [];
-    if (events.length > 0) sink(events);
+    if (events.length === 0) return;
+    this.lastFlush = this.now();
+    sink(events);
   }
 }
 

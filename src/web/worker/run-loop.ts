@@ -18,6 +18,8 @@ export class RunLoop {
   constructor(
     private readonly slice: () => RunReport,
     private readonly now: () => number = () => performance.now(),
+    /** Runs after every slice (the outbox sends what the slice produced). */
+    private readonly afterSlice: () => void = () => {},
   ) {
     this.channel.port1.onmessage = () => {
       this.immediatePending = false;
@@ -44,6 +46,7 @@ export class RunLoop {
     const t0 = this.now();
     const report = this.slice();
     if (report.ran) this.busyMs += this.now() - t0;
+    this.afterSlice();
     if (report.busy) {
       this.runSoon();
     } else if (Number.isFinite(report.nextWakeAt)) {
