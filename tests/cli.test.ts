@@ -5,8 +5,8 @@
  * The tests under "running guests" need the core (build/minivisor.wasm, `npm run build:core`) and,
  * for hello/echo, the prebuilt guests in guests/bin/. They fail until those exist.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,50 @@ function minivisor(args: string[], input?: string, timeoutMs = 30_000): Result {
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+interface AsyncResult extends Result {
+  /** wall-clock milliseconds until the process exited */
+  ms: number;
+}
+
+/**
+ * Spawns the CLI without waiting on it synchronously: stdin stays open unless `closeStdin`, and
+ * stdout is not read at all when `readStdout` is false (a reader that stalls), or goes to the
+ * file descriptor `stdoutFd`. Rejects if it has not exited after `timeoutMs` (and kills it).
+ */
+function minivisorAsync(
+  args: string[],
+  options: { closeStdin?: boolean; readStdout?: boolean; stdoutFd?: number; timeoutMs?: number } = {},
+): Promise<AsyncResult> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  if (child.stdout && options.readStdout !== false) child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  if (options.closeStdin) child.stdin!.end();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`minivisor ${args.join(' ')} did not exit within ${options.timeoutMs ?? 20_000} ms; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 20_000);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      child.stdin!.destroy();
+      child.stdout?.destroy();
+      resolve({ status, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** csrrw x0, csr, rs */
+const csrw = (csr: number, rs: number) => ((csr << 20) | (rs << 15) | (1 << 12) | 0x73) >>> 0;
+/** jalr x0, 0(rs) */
+const jr = (rs: number) => ((rs << 15) | 0x67) >>> 0;
+const MIE = 0x304;
+const MTVEC = 0x305;
+/** A guest that writes 'x' to its UART forever. */
+const floodElf = () => programElf([rv.lui(reg.t0, 0x10000), rv.addi(reg.t1, reg.zero, 0x78), rv.sb(reg.t1, reg.t0, 0), rv.j(-4)]);
 
 function tempFile(name: string, bytes: Uint8Array): string {
   const p = join(tmp, name);
@@ -183,11 +227,15 @@ describe('minivisor CLI: usage and errors', () => {
     expectUsageFailure(minivisor(['run', 'x.elf', '--ram', 'abc']), "--ram 'abc' is not a size; use e.g. 64M, 1G, 4096K or a number of bytes");
     expectUsageFailure(minivisor(['run', 'x.elf', '--ram', '1000K']), 'a multiple of 4 KiB');
     expectUsageFailure(minivisor(['run', 'x.elf', '--ram', '64']), 'did you mean 64M?');
+    // A negative value is an invalid value, not a missing one.
+    const negative = minivisor(['run', 'x.elf', '--ram', '-1']);
+    expectUsageFailure(negative, '--ram -1: invalid RAM size: it cannot be negative');
+    expect(negative.stderr).not.toContain('needs a value');
   });
 
   it('bad --max-instructions and --timeout values exit 2', () => {
     expectUsageFailure(minivisor(['run', 'x.elf', '--max-instructions', 'lots']), "--max-instructions 'lots' is not a positive whole number");
-    expectUsageFailure(minivisor(['run', 'x.elf', '--timeout', '-1']), "option '--timeout' needs a value");
+    expectUsageFailure(minivisor(['run', 'x.elf', '--timeout', '-1']), "--timeout '-1' is not a positive number of seconds");
     expectUsageFailure(minivisor(['run', 'x.elf', '--timeout', 'soon']), "--timeout 'soon' is not a positive number of seconds");
   });
 
@@ -323,9 +371,100 @@ describe('minivisor CLI: running guests', () => {
   });
 
   it('a guest idling forever with stdin closed is stopped with a message', () => {
-    const elf = tempFile('wfi.elf', programElf([rv.wfi(), rv.spin()]));
+    // Console input could wake it (MEIE is on), but stdin is closed and no timer is armed.
+    const elf = tempFile('wfi.elf', programElf([...rv.li(reg.t0, 1 << 11), csrw(MIE, reg.t0), rv.wfi(), rv.spin()]));
     const r = minivisor(['run', elf, '--timeout', '5']);
     expect(r.stderr).toContain('the guest waits for an interrupt that cannot come');
+    expect(r.status).toBe(1);
+  });
+});
+
+describe('minivisor CLI: robustness (issue 17)', () => {
+  it('refuses /dev/zero at once, as a guest and as a kernel, instead of reading it forever', async () => {
+    for (const args of [['run', '/dev/zero'], ['run', '--kernel', '/dev/zero']]) {
+      const r = await minivisorAsync(args, { closeStdin: true, timeoutMs: 15_000 });
+      expectUsageFailure(r, "cannot read '/dev/zero': it is a character device, not a regular file; a guest image must be a regular file");
+    }
+  });
+
+  it('refuses a named pipe with no writer instead of blocking in silence', async () => {
+    const fifo = join(tmp, 'guest.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = await minivisorAsync(['run', fifo], { closeStdin: true, timeoutMs: 15_000 });
+    expectUsageFailure(r, `cannot read '${fifo}': it is a named pipe (FIFO), not a regular file`);
+  });
+
+  it('refuses a 2 GB file before reading it, and says the limit', async () => {
+    const big = join(tmp, 'big.bin');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, 2_000_000_000); // sparse: no disk space
+    closeSync(fd);
+    const r = await minivisorAsync(['run', big], { closeStdin: true, timeoutMs: 15_000 });
+    expectUsageFailure(r, '(2000000000 bytes), more than any guest can use; the limit is 1088 MiB (the largest guest RAM, 1 GiB, plus 64 MiB for headers and symbols)');
+    expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it('--timeout ends the run even while stdout is stalled (exit 124)', async () => {
+    const elf = tempFile('flood.elf', floodElf());
+    // Nobody reads stdout: the pipe fills and every write waits, as with `... | sleep 600`.
+    const r = await minivisorAsync(['run', elf, '--timeout', '1'], { readStdout: false, closeStdin: true, timeoutMs: 20_000 });
+    expect(r.stderr).toBe('minivisor: stopped after 1 s (--timeout)\n');
+    expect(r.status).toBe(124);
+    expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it('a full disk on stdout is a write error with its errno text and exit 1, not success or 141', () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [bin, 'run', join(guestsBin, 'hello.elf')], { cwd: root, stdio: ['pipe', fd, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+      expect(r.stderr).toBe("minivisor: write error on stdout: no space left on device (ENOSPC); the guest's output was lost\n");
+      expect(r.status).toBe(1);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a reader that goes away (EPIPE) still ends the run silently with 141', async () => {
+    const elf = tempFile('flood2.elf', floodElf());
+    const child = spawn(process.execPath, [bin, 'run', elf, '--timeout', '20'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.destroy();
+    expect(stderr).toBe('');
+    expect(status).toBe(141);
+  });
+
+  it('a guest asleep in WFI with every interrupt disabled is reported stuck at once, with stdin still open', async () => {
+    const elf = tempFile('wfi-masked.elf', programElf([...printText('zz\n'), rv.wfi(), rv.spin()]));
+    const r = await minivisorAsync(['run', elf], { timeoutMs: 15_000 }); // stdin is never closed
+    expect(r.stdout).toBe('zz\n');
+    expect(r.stderr).toMatch(
+      /^minivisor: the guest is stuck after \d+ instructions: asleep in WFI \(pc 0x800000[0-9a-f]{2}\) with every interrupt disabled \(mie = 0\): nothing can wake it\n$/,
+    );
+    expect(r.status).toBe(1);
+  });
+
+  it('a trap handler at an unmapped mtvec is named as such, without "(is mtvec set?)"', () => {
+    const elf = tempFile('bad-mtvec.elf', programElf([...rv.li(reg.t0, 0x1234_0000), csrw(MTVEC, reg.t0), 0xffff_ffff]));
+    const r = minivisor(['run', elf]);
+    expect(r.stderr).toMatch(/^minivisor: the guest is stuck after \d+ instructions: /);
+    expect(r.stderr.replace(/^.*?instructions: /, '')).toBe(
+      'exception instruction_access_fault (cause 1) at 0x12340000, over and over: its trap handler (mtvec = 0x12340000) is not executable memory\n',
+    );
+    expect(r.status).toBe(1);
+  });
+
+  it('a jump to an unmapped address with no trap handler is not blamed on address 0 alone', () => {
+    const elf = tempFile('jump.elf', programElf([...rv.li(reg.t0, 0x1234_5678), jr(reg.t0)]));
+    const r = minivisor(['run', elf]);
+    expect(r.stderr).toMatch(/^minivisor: the guest is stuck after \d+ instructions: /);
+    expect(r.stderr.replace(/^.*?instructions: /, '')).toBe(
+      'exception instruction_access_fault (cause 1) at 0x00000000, over and over: ' +
+        'it has no trap handler (mtvec = 0), so an earlier exception sent it to address 0, where it faults again; ' +
+        "the earlier exception's PC is not recorded (exceptions taken: 2 instruction_access_fault). Set mtvec to a trap handler to see where it happened\n",
+    );
     expect(r.status).toBe(1);
   });
 });

@@ -81,8 +81,11 @@ Exit status:
   the guest's exit code (low 8 bits, like QEMU's SiFive test device);
   124 if --max-instructions or --timeout stopped the guest;
   2 for a bad command line, an unreadable file or an invalid guest image;
-  1 if the host could not run the guest (core missing, out of memory), or the
-    guest is stuck (its trap handler faults on itself) or idles forever;
+  1 if the host could not run the guest (core missing, out of memory), the
+    guest is stuck (its trap handler faults on itself, or it sleeps in WFI
+    with every interrupt that could wake it disabled) or idles forever, or
+    writing its output failed (e.g. a full disk);
+  141 if stdout's reader went away (EPIPE);
   0 after Ctrl-A x.
 `;
 
@@ -97,6 +100,9 @@ export function parseSize(text: string): number | undefined {
 }
 
 export function parseRamOption(text: string): number {
+  if (/^\s*-/.test(text)) {
+    throw new UsageError(`--ram ${text}: invalid RAM size: it cannot be negative; use e.g. 64M, 1G, 4096K or a number of bytes (1 MiB to 1 GiB)`);
+  }
   const bytes = parseSize(text);
   if (bytes === undefined) {
     throw new UsageError(`--ram '${text}' is not a size; use e.g. 64M, 1G, 4096K or a number of bytes`);
@@ -160,12 +166,38 @@ function rephrase(e: NodeParseError): UsageError {
   }
 }
 
+/** Options whose value is a number: a value such as "-1" after them is a (bad) value, not an option. */
+const NUMERIC_OPTIONS = new Set(['--ram', '--max-instructions', '--timeout']);
+
+/**
+ * `--ram -1` becomes `--ram=-1`, so that the value's own check says what is wrong with it
+ * (parseArgs would take "-1" for an option and answer "needs a value").
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (NUMERIC_OPTIONS.has(arg) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Parses the arguments after `minivisor` (process.argv.slice(2)). Throws {@link UsageError}. */
 export function parseCommandLine(argv: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: true,
       options: {

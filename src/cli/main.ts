@@ -9,14 +9,19 @@
  *   2             bad command line, unreadable guest file, or invalid guest image;
  *   1             the host could not run the guest: core missing, out of host memory, the guest
  *                 idles forever (WFI with no timer armed and stdin closed), the guest is stuck
- *                 (its trap handler faults on itself), or an internal error;
- *   141           stdout was closed by its reader (128 + SIGPIPE, as a shell would report it).
+ *                 (its trap handler faults on itself, or it sleeps in WFI with every interrupt
+ *                 that could wake it disabled), writing stdout failed (ENOSPC, EIO...: the
+ *                 message names the error), or an internal error;
+ *   141           stdout was closed by its reader (EPIPE only; 128 + SIGPIPE, as a shell would
+ *                 report it).
  */
 import { readFile } from 'node:fs/promises';
-import { Hypervisor, GuestCreateError, checkRamSize } from '../core/hypervisor.js';
+import { getSystemErrorMap } from 'node:util';
+import { Hypervisor, GuestCreateError, checkRamSize, type Guest, type GuestFault } from '../core/hypervisor.js';
 import { CoreLoadError } from '../core/wasm.js';
 import { ElfError, hex32, parseElf } from '../loader/elf.js';
-import { KernelError, parseKernel } from '../loader/kernel.js';
+import { KernelError } from '../loader/kernel.js';
+import { GuestFileError, readGuestFile as readGuestImage } from './guest-file.js';
 import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
 import { HELP_TEXT, UsageError, parseCommandLine, type Command, type RunCommand } from './args.js';
 import { runGuest, type RunIo, type RunOutcome } from './run.js';
@@ -54,32 +59,30 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-async function readGuestFile(file: string): Promise<Uint8Array> {
+/** Reads a guest image (see guest-file.ts: regular files of a sane size, header checked first). */
+async function readGuestFile(file: string, mode: 'bare' | 'kernel'): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await readGuestImage(file, mode);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file'
-      : code === 'EISDIR' ? 'it is a directory'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ERR_FS_FILE_TOO_LARGE' ? 'the file is too large'
-      : (e as Error).message;
-    throw new CliFailure(`cannot read '${file}': ${why}`, EXIT_USAGE, true);
+    if (e instanceof GuestFileError) throw new CliFailure(e.message, EXIT_USAGE, true);
+    if (e instanceof ElfError || e instanceof KernelError) throw new CliFailure(`${file}: ${e.message}`, EXIT_USAGE, true);
+    throw e;
   }
 }
 
 async function run(cmd: RunCommand, io: RunIo): Promise<number> {
   const problem = checkRamSize(cmd.ramBytes);
   if (problem) throw new CliFailure(problem, EXIT_USAGE, true);
-  const bytes = await readGuestFile(cmd.file);
+  const bytes = await readGuestFile(cmd.file, cmd.mode);
+  const imageError = (e: unknown): unknown =>
+    e instanceof ElfError || e instanceof KernelError ? new CliFailure(`${cmd.file}: ${e.message}`, EXIT_USAGE, true) : e;
+  // Parsed once. A bare-metal ELF is validated before loading the core, so a bad one is reported
+  // the same with or without it; a kernel is parsed by bootKernel (it also builds the device tree).
+  let image;
   try {
-    // Validate before loading the core, so a bad image is reported the same with or without it.
-    if (cmd.mode === 'kernel') parseKernel(bytes, { ramBytes: cmd.ramBytes, bootargs: cmd.bootargs });
-    else parseElf(bytes, { ramBytes: cmd.ramBytes, symbols: false });
+    image = cmd.mode === 'bare' ? parseElf(bytes, { ramBytes: cmd.ramBytes, symbols: false }) : undefined;
   } catch (e) {
-    if (e instanceof ElfError || e instanceof KernelError) throw new CliFailure(`${cmd.file}: ${e.message}`, EXIT_USAGE, true);
-    throw e;
+    throw imageError(e);
   }
 
   let hv: Hypervisor;
@@ -97,12 +100,16 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
     throw e;
   }
   try {
-    if (cmd.mode === 'kernel') guest.bootKernel(bytes, { bootargs: cmd.bootargs });
-    else guest.load(bytes);
+    try {
+      if (image) guest.loadImage(image);
+      else guest.bootKernel(bytes, { bootargs: cmd.bootargs });
+    } catch (e) {
+      throw imageError(e);
+    }
     const started = performance.now();
     const outcome = await runGuest(guest, cmd, io);
     const seconds = (performance.now() - started) / 1000;
-    const status = reportOutcome(outcome, cmd, io);
+    const status = reportOutcome(outcome, cmd, io, guest);
     if (cmd.stats) {
       io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}`);
     }
@@ -112,7 +119,52 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
   }
 }
 
-function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo): number {
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** A word of the guest's hart state (offsets from assembly/hart.ts). */
+function hartWord(guest: Guest, offset: number): number {
+  const core = guest.hypervisor.core;
+  return new DataView(core.memory.buffer).getUint32((core.guestStatePtr(guest.handle) >>> 0) + offset, true);
+}
+const H_MTVEC = 0x098;
+const H_STVEC = 0x0b8;
+const PRIV_M = 3;
+
+/**
+ * Why a guest is stuck on an exception, in words. The core stops a guest when an exception's
+ * handler is the very instruction that raised it. With the trap vector unset (0), the exception
+ * that started it sent the guest to address 0, where fetching faults again: that first
+ * exception's PC is not kept by the core, so say so instead of blaming address 0, and name the
+ * exceptions the guest took (from its exit counters).
+ */
+function describeStuck(guest: Guest, fault: GuestFault, cmd: RunCommand): string {
+  const what = `exception ${EXCEPTION_NAMES[fault.cause & 0xf] ?? fault.cause} (cause ${fault.cause})`;
+  const inM = guest.priv === PRIV_M;
+  const tvecName = inM ? 'mtvec' : 'stvec';
+  const tvec = hartWord(guest, inM ? H_MTVEC : H_STVEC);
+  const kernelHint =
+    cmd.mode === 'kernel' && !inM ? '; with --kernel the guest starts in S-mode and must set stvec (a bare-metal M-mode program runs without --kernel)' : '';
+  if ((tvec & ~3) === 0) {
+    const taken = guest
+      .exits()
+      .filter((e) => e.name.startsWith('exception:'))
+      .map((e) => `${e.count} ${e.name.slice('exception:'.length)}`);
+    return (
+      `${what} at ${hex32(fault.pc)}, over and over: it has no trap handler (${tvecName} = 0), so an earlier exception sent it to address 0, ` +
+      `where it faults again; the earlier exception's PC is not recorded (exceptions taken: ${taken.join(', ') || 'none counted'}). ` +
+      `Set ${tvecName} to a trap handler to see where it happened${kernelHint}`
+    );
+  }
+  const why =
+    fault.cause === 1 || fault.cause === 12
+      ? `its trap handler (${tvecName} = ${hex32(tvec)}) is not executable memory`
+      : `its trap handler (${tvecName} = ${hex32(tvec)}) raises the very exception it handles`;
+  return `${what} at ${hex32(fault.pc)}, over and over: ${why}${kernelHint}`;
+}
+
+function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo, guest: Guest): number {
   switch (outcome.kind) {
     case 'halted':
       if (outcome.panicked) io.stderr.write('minivisor: the guest kernel panicked (it said so through the pvpanic device); halted\n');
@@ -132,18 +184,25 @@ function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo): number 
       );
       return EXIT_HOST_ERROR;
     case 'faulted': {
-      const what = outcome.cause === undefined ? 'an exception' : `exception ${EXCEPTION_NAMES[outcome.cause & 0xf] ?? outcome.cause} (cause ${outcome.cause})`;
-      const hint =
-        cmd.mode === 'kernel'
-          ? ' (with --kernel the guest starts in S-mode and must set stvec; a bare-metal M-mode program runs without --kernel)'
-          : ' (is mtvec set?)';
-      io.stderr.write(
-        `minivisor: the guest is stuck after ${outcome.instructions} instructions: ${what} at ${hex32(outcome.pc)}, where its own trap handler is${hint}\n`,
-      );
+      if (outcome.fault.kind === 'internal-error') {
+        io.stderr.write(`minivisor: ${outcome.fault.message}\n`);
+        return EXIT_HOST_ERROR;
+      }
+      io.stderr.write(`minivisor: the guest is stuck after ${plural(outcome.instructions, 'instruction')}: ${describeStuck(guest, outcome.fault, cmd)}\n`);
       return EXIT_HOST_ERROR;
     }
+    case 'asleep-forever':
+      io.stderr.write(`minivisor: the guest is stuck after ${plural(outcome.instructions, 'instruction')}: ${outcome.fault.message}\n`);
+      return EXIT_HOST_ERROR;
     case 'output-closed':
+      // The reader went away (EPIPE): silent, with the status a shell gives a process SIGPIPE killed.
       return EXIT_OUTPUT_CLOSED;
+    case 'output-error': {
+      const e = outcome.error;
+      const [name, text] = (e.errno !== undefined ? getSystemErrorMap().get(e.errno) : undefined) ?? [e.code ?? e.name, e.message];
+      io.stderr.write(`minivisor: write error on stdout: ${text} (${name}); the guest's output was lost\n`);
+      return EXIT_HOST_ERROR;
+    }
   }
 }
 
@@ -177,7 +236,7 @@ export async function main(argv: readonly string[], io: RunIo = defaultIo()): Pr
         return await run(cmd, io);
       case 'init-test': {
         const { file } = cmd;
-        const bytes = await readGuestFile(file);
+        const bytes = await readGuestFile(file, cmd.mode);
         const out = await initTest({ file, bytes, mode: cmd.mode, ...(cmd.out !== undefined ? { out: cmd.out } : {}) }).catch((e: Error) => {
           if (e instanceof ElfError || e instanceof KernelError) throw new CliFailure(`${file}: ${e.message}`, EXIT_USAGE, true);
           if (/already exists/.test(e.message)) throw new CliFailure(e.message, EXIT_USAGE);

@@ -4,7 +4,8 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { StopReason } from '../core/abi.js';
-import type { Guest } from '../core/hypervisor.js';
+import type { Guest, GuestFault } from '../core/hypervisor.js';
+import { asleepForever, type AsleepForeverFault } from '../core/scheduler.js';
 
 /** Instructions per guestRun call; small enough that stdin, stdout and timers are serviced often. */
 export const SLICE_INSTRUCTIONS = 2_000_000;
@@ -35,8 +36,14 @@ export type RunOutcome =
   | { readonly kind: 'timeout'; readonly instructions: number }
   | { readonly kind: 'terminated'; readonly instructions: number }
   | { readonly kind: 'idle-forever'; readonly instructions: number }
-  | { readonly kind: 'faulted'; readonly instructions: number; readonly cause: number | undefined; readonly pc: number }
-  | { readonly kind: 'output-closed'; readonly instructions: number };
+  /** stuck on an exception whose handler faults on itself, or an internal error of the core */
+  | { readonly kind: 'faulted'; readonly instructions: number; readonly fault: GuestFault }
+  /** in WFI with every interrupt that could wake it disabled: input would not help */
+  | { readonly kind: 'asleep-forever'; readonly instructions: number; readonly fault: AsleepForeverFault }
+  /** stdout's reader went away (EPIPE) */
+  | { readonly kind: 'output-closed'; readonly instructions: number }
+  /** writing stdout failed otherwise (ENOSPC, EIO...): the guest's output is lost */
+  | { readonly kind: 'output-error'; readonly instructions: number; readonly error: NodeJS.ErrnoException };
 
 /**
  * Bytes from stdin on their way to the guest's UART. On a terminal, stdin is put in raw mode and
@@ -184,13 +191,30 @@ class ConsoleInput {
   }
 }
 
-/** Writes to stdout, waiting for 'drain' when the stream asks to (stream.write returned false). */
+/** Streams the run loop gave up flushing (--timeout ran out while their reader was not reading). */
+const abandoned = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Waits until everything written to stdout and stderr has reached the OS, then exits with
+ * `status` (bin/minivisor.js). A stream the run loop abandoned is not waited for: its reader
+ * stopped reading and --timeout has ended the run.
+ */
+export async function flushAndExit(status: number): Promise<never> {
+  const streams = [process.stdout, process.stderr].filter((s) => !abandoned.has(s) && !s.destroyed);
+  await Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+  process.exit(status);
+}
+
+/**
+ * Writes to stdout, waiting for 'drain' when the stream asks to (stream.write returned false),
+ * but never past the run's deadline. Keeps the first write error: EPIPE (the reader went away)
+ * and the others (ENOSPC on a full disk, EIO...) end the run differently.
+ */
 class ConsoleOutput {
-  closed = false;
+  error: NodeJS.ErrnoException | undefined;
   private waiters: (() => void)[] = [];
-  private readonly onError = () => {
-    // EPIPE and the like: the reader went away. Stop writing and let the run loop end.
-    this.closed = true;
+  private readonly onError = (e: Error) => {
+    this.error ??= e as NodeJS.ErrnoException;
     this.release();
   };
   private readonly onDrain = () => this.release();
@@ -200,25 +224,66 @@ class ConsoleOutput {
     stream.on('drain', this.onDrain);
   }
 
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
   private release(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
-    if (bytes.length === 0 || this.closed) return;
-    if (!this.stream.write(bytes)) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+  /** Calls `start` with a callback; resolves true when it is called, false if `deadline` (performance.now() ms) comes first. */
+  private until(deadline: number, start: (done: () => void) => void): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const finish = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(ok);
+      };
+      const arm = () => {
+        const ms = deadline - performance.now();
+        if (ms <= 0) finish(false);
+        else timer = setTimeout(arm, Math.min(Math.ceil(ms), MAX_SLEEP_MS));
+      };
+      if (Number.isFinite(deadline)) arm();
+      start(() => finish(true));
+    });
   }
 
-  /** Resolves once everything written so far has been handed to the OS. */
-  flush(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.stream.write('', () => resolve());
+  /**
+   * Writes `bytes`; when the stream is full, waits for it to drain. Resolves false if `deadline`
+   * passed first (the reader is not reading, and the run must end anyway).
+   */
+  async write(bytes: Uint8Array, deadline = Infinity): Promise<boolean> {
+    if (bytes.length === 0 || this.failed) return true;
+    const ok = this.stream.write(bytes, (e) => {
+      if (e) this.onError(e);
     });
+    if (ok) return true;
+    // 'drain' (or an error) comes in a later tick, so the waiter is in place in time.
+    return (await this.until(deadline, (f) => this.waiters.push(f))) || this.abandon();
+  }
+
+  /** Resolves true once everything written so far has been handed to the OS, false if `deadline` came first. */
+  async flush(deadline = Infinity): Promise<boolean> {
+    if (this.failed) return true;
+    const settled = await this.until(deadline, (f) =>
+      this.stream.write('', (e) => {
+        if (e) this.onError(e);
+        f();
+      }),
+    );
+    return settled || this.abandon();
+  }
+
+  private abandon(): false {
+    abandoned.add(this.stream);
+    return false;
   }
 
   stop(): void {
@@ -236,30 +301,46 @@ export async function runGuest(guest: Guest, limits: RunLimits, io: RunIo): Prom
   const deadline = limits.timeoutSeconds === undefined ? Infinity : performance.now() + limits.timeoutSeconds * 1000;
   let instructions = 0;
 
+  /** How a failed stdout ends the run, if it has failed: EPIPE is the reader going away, the rest are errors. */
+  const outputFailure = (): RunOutcome | undefined => {
+    const e = output.error;
+    if (e === undefined) return undefined;
+    return e.code === 'EPIPE' ? { kind: 'output-closed', instructions } : { kind: 'output-error', instructions, error: e };
+  };
+  /** Hands the last output to the OS (within the deadline), then ends with `outcome` unless that failed. */
+  const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    if (!(await output.flush(deadline))) return { kind: 'timeout', instructions };
+    const failure = outputFailure();
+    return failure?.kind === 'output-error' ? failure : outcome;
+  };
+
   input.start();
   try {
     for (;;) {
       if (input.quit) return { kind: 'terminated', instructions };
-      if (output.closed) return { kind: 'output-closed', instructions };
+      const failure = outputFailure();
+      if (failure) return failure;
       input.feed(guest);
       const remaining = maxInstructions - instructions;
       if (remaining <= 0) return { kind: 'instruction-limit', instructions };
 
       const reason = guest.run(Math.min(SLICE_INSTRUCTIONS, remaining));
       instructions += guest.lastRunCount;
-      await output.write(guest.readConsole());
+      // A reader that does not read must not hold the run past --timeout.
+      if (!(await output.write(guest.readConsole(), deadline))) return { kind: 'timeout', instructions };
 
       switch (reason) {
         case StopReason.Halted:
-          await output.flush();
-          return { kind: 'halted', exitCode: guest.exitCode, instructions, panicked: guest.haltReason === 'panic' };
+          return finish({ kind: 'halted', exitCode: guest.exitCode, instructions, panicked: guest.haltReason === 'panic' });
         case StopReason.Reset:
           guest.reset();
           break;
         case StopReason.Faulted:
-          await output.flush();
-          return { kind: 'faulted', instructions, ...guest.fault };
+          return finish({ kind: 'faulted', instructions, fault: guest.fault });
         case StopReason.Wfi: {
+          // With no timer armed and no external interrupt enabled in mie, input cannot wake it either.
+          const never = asleepForever(guest);
+          if (never) return finish({ kind: 'asleep-forever', instructions, fault: never });
           if (input.feed(guest) > 0) break; // the new input raises the UART interrupt: run again
           const now = performance.now();
           if (now >= deadline) return { kind: 'timeout', instructions };
