@@ -1,85 +1,37 @@
-// Isolation fuzzing: attacker guests full of random code run side by side with victim guests on
+// Isolation fuzzing: attacker guests full of hostile code run side by side with victim guests on
 // one core instance, and nothing the attackers do may show anywhere else.
 //
 // Checks, per campaign:
 //  - the victims' console output and final state hash (registers, CSRs, devices, all of RAM)
 //    are exactly those of a run of the same victims with the same time slices and no attackers;
-//  - the WebAssembly instance never traps (any exception from the core is a finding);
+//  - the core never traps: a Wasm trap contained to an attacker (it ends faulted with an
+//    internal error) is a finding, and so is any exception out of Guest.run — on the checked
+//    core (build/minivisor-checked.wasm) an IsolationViolationError, raised the moment the core
+//    forms a host address outside the running guest's window, even if nothing else would notice;
 //  - the instance's memory outside the guests' regions (the guest table, the core's static
-//    data, everything past the last region) is byte for byte unchanged.
+//    data, everything past the last region) is byte for byte unchanged, except the checked
+//    core's coverage counters.
+//
+// The attackers' programs (fuzz/generator.mjs) aim at the edges where isolation bugs hide; on the
+// checked core the campaign also measures which of the core's slow paths they reached
+// (fuzz/coverage.mjs, names from assembly/coverage.ts).
+//
 // Everything derives from the seed, and guests run in deterministic time, so a finding can be
-// replayed exactly.
+// replayed exactly: `node fuzz/isolation.mjs --seed N --instructions M [--core path]`.
 
 import { readFileSync } from 'node:fs';
-import { Hypervisor, StopReason } from '../dist/index.js';
+import { Hypervisor, IsolationViolationError, StopReason } from '../dist/index.js';
+import { RAM_BASE, TARGETS, layout, randomInstruction, restartAttacker, rewriteWindow, rng, tinyKernelElf, writeProgram } from './generator.mjs';
+import { COVERAGE_SLOTS, CoverageAccumulator, formatCoverage, mergeSummaries } from './coverage.mjs';
+
+export { rng, randomInstruction };
 
 const GUESTS = new URL('../guests/bin/', import.meta.url);
-const RAM_BASE = 0x8000_0000;
 
-/** xorshift128+ in 32-bit halves: small, fast, and the same sequence everywhere. */
-export function rng(seed) {
-  let a = seed >>> 0 || 1;
-  let b = Math.imul(seed, 0x9e3779b1) >>> 0 || 2;
-  let c = 0x6c078965;
-  let d = 0x12345678 ^ seed;
-  const next = () => {
-    const t = a ^ (a << 11);
-    a = b;
-    b = c;
-    c = d;
-    d = (d ^ (d >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
-    return d;
-  };
-  for (let i = 0; i < 16; i++) next();
-  return { u32: next, int: (n) => next() % n, pick: (xs) => xs[next() % xs.length] };
-}
-
-// Addresses worth aiming at: devices, holes between them, RAM edges, the top of the space.
-const TARGETS = [0x0010_0000, 0x0200_0000, 0x0200_4000, 0x0200_bff8, 0x0c00_0000, 0x0c20_0004, 0x0c20_1004, 0x1000_0000,
-  0x1000_1000, 0x1000_8000, 0x0000_0000, 0x0000_1000, 0x2000_0000, 0x4000_0000, 0x7fff_f000, 0x8000_0000, 0x800f_f000,
-  0x8010_0000, 0xffff_f000, 0x1010_0000];
-// CSRs worth writing: trap setup, delegation, translation, counters, PMP, and some that do not exist.
-const CSRS = [0x300, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306, 0x340, 0x341, 0x342, 0x343, 0x344, 0x100, 0x104, 0x105,
-  0x106, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180, 0x3a0, 0x3b0, 0xb00, 0xb02, 0xb80, 0xb82, 0xc00, 0xc01, 0xc02, 0xf14,
-  0x7a0, 0x7b0, 0x320, 0x30a, 0x10a, 0x0ff];
-const SYSTEM = [0x0000_0073, 0x0010_0073, 0x3020_0073, 0x1020_0073, 0x1050_0073, 0x1200_0073, 0x0000_100f, 0x0ff0_000f];
-
-const r = (rd) => (rd & 31) << 7;
-const rs1 = (x) => (x & 31) << 15;
-const rs2 = (x) => (x & 31) << 20;
-
-/** One random instruction: a mix of valid encodings aimed at interesting places, and noise. */
-export function randomInstruction(g) {
-  const k = g.int(100);
-  if (k < 15) return g.u32(); // random word
-  if (k < 22) return g.u32() & 0xffff; // random halfword (often a compressed instruction)
-  const rd = g.int(32);
-  const a = g.int(32);
-  const b = g.int(32);
-  if (k < 32) return (g.pick(TARGETS) & 0xffff_f000) | r(rd) | 0x37; // LUI toward a target
-  if (k < 42) return ((g.u32() & 0xfff) << 20) | rs1(a) | (g.int(8) << 12) | r(rd) | 0x13; // OP-IMM
-  if (k < 52) return ((g.u32() & 0xfff) << 20) | rs1(a) | (g.int(8) << 12) | r(rd) | 0x03; // LOAD
-  if (k < 62) { // STORE
-    const imm = g.u32() & 0xfff;
-    return ((imm >> 5) << 25) | rs2(b) | rs1(a) | (g.int(4) << 12) | ((imm & 31) << 7) | 0x23;
-  }
-  if (k < 70) return (g.pick(CSRS) << 20) | rs1(a) | ((1 + g.int(7)) << 12) | r(rd) | 0x73; // CSR
-  if (k < 75) return g.pick(SYSTEM);
-  if (k < 80) return (g.int(32) << 27) | rs2(b) | rs1(a) | (2 << 12) | r(rd) | 0x2f; // AMO
-  if (k < 85) return ((g.u32() & 0xfff) << 20) | rs1(a) | r(rd) | 0x67; // JALR
-  if (k < 90) { // BRANCH, short
-    const off = (g.int(64) - 32) * 2;
-    const imm = off & 0x1fff;
-    return (((imm >> 12) & 1) << 31) | (((imm >> 5) & 0x3f) << 25) | rs2(b) | rs1(a) | (g.int(8) << 12) |
-      (((imm >> 1) & 0xf) << 8) | (((imm >> 11) & 1) << 7) | 0x63;
-  }
-  if (k < 94) return (g.int(2) << 25) | rs2(b) | rs1(a) | (g.int(8) << 12) | r(rd) | 0x33; // OP / M
-  return ((g.u32() & 0xfffff) << 12) | r(rd) | 0x17; // AUIPC
-}
+// ---- the old attacker ("random" mix): random words everywhere, one handler, random resumes ----
 
 // The attacker's trap handler: resume at a pseudo-random even address of its 1 MiB of RAM
 // (taken from minstret), so that no fault, not even a fetch from a device, ends the attack.
-// Random code may overwrite it or move mtvec away: that is part of the attack.
 const HANDLER = [
   0x340e_1e73, // csrrw t3, mscratch, t3
   0xb020_2e73, // csrr  t3, minstret
@@ -93,12 +45,7 @@ const HANDLER = [
 ];
 const HANDLER_AT = 16; // word index
 
-/**
- * Arms an attacker: random code in its RAM (all of it the first time, a fresh 16 KiB window on
- * later re-arms, to keep re-arming cheap), random registers aimed at devices and RAM edges, and
- * a prologue that installs the handler above and jumps into the random code.
- */
-function arm(guest, g, first) {
+function armRandom(guest, g, first) {
   const ram = guest.ram();
   const words = new Uint32Array(ram.buffer, ram.byteOffset, ram.byteLength / 4);
   const from = first ? 0 : g.int(words.length - 4096);
@@ -106,15 +53,10 @@ function arm(guest, g, first) {
   for (let i = from; i < to; i++) words[i] = randomInstruction(g);
   guest.reset();
   for (let n = 1; n < 32; n++) guest.setReg(n, g.int(2) === 0 ? g.pick(TARGETS) + (g.int(64) - 32) * 4 : g.u32());
-  restart(guest, g);
+  restartRandom(guest, g);
 }
 
-/**
- * A fresh start for the next slice: random code soon settles into a tight loop, so every slice
- * re-enters it at a random place with a few fresh pointers, through the prologue (restored if
- * the attack overwrote it) that points mtvec at the handler.
- */
-function restart(guest, g) {
+function restartRandom(guest, g) {
   const ram = guest.ram();
   const words = new Uint32Array(ram.buffer, ram.byteOffset, ram.byteLength / 4);
   words[0] = 0x3052_9073; // csrw mtvec, t0
@@ -126,6 +68,46 @@ function restart(guest, g) {
   guest.pc = RAM_BASE;
 }
 
+// ---- the biased attacker ----
+
+// RAM sizes: a megapage-multiple or not, the smallest there is, one page more than it.
+const RAM_SIZES = [1 << 20, (1 << 20) + 0x1000, 2 << 20, (4 << 20) + 0x1000];
+let kernelElf;
+
+/** A new attacker guest; every fourth (the third of each four) is booted as a kernel, in S-mode with the SBI. */
+function createAttacker(hv, g, index, mix) {
+  if (mix === 'random') {
+    const guest = hv.createGuest({ ramBytes: 1 << 20, deterministic: true });
+    armRandom(guest, g, true);
+    return { guest, index, kernel: false, ramBytes: 1 << 20 };
+  }
+  const kernel = index % 4 === 2;
+  const ramBytes = index === 0 ? 1 << 20 : g.pick(RAM_SIZES);
+  const guest = hv.createGuest({ ramBytes, deterministic: true });
+  const a = { guest, index, kernel, ramBytes, L: layout(ramBytes, kernel) };
+  if (kernel) guest.bootKernel((kernelElf ??= tinyKernelElf()));
+  arm(a, g, true);
+  return a;
+}
+
+/** Fresh code (all of it the first time, a window later), a reset, random registers. */
+function arm(a, g, first) {
+  const { guest } = a;
+  if (a.L === undefined) return armRandom(guest, g, first);
+  guest.reset(); // a kernel is booted again
+  if (first) writeProgram(guest.ram(), g, a.L);
+  else rewriteWindow(guest.ram(), g, a.L);
+  for (let n = 1; n < 32; n++) guest.setReg(n, g.u32());
+  restartAttacker(guest, g, a.L);
+}
+
+/** The next slice starts afresh at a random place (and now and then from a CPU reset: no livelock outlives it). */
+function restart(a, g) {
+  if (a.L === undefined) return restartRandom(a.guest, g);
+  if (g.int(8) === 0) a.guest.reset();
+  restartAttacker(a.guest, g, a.L);
+}
+
 function victimImages() {
   return [
     { name: 'spinner', bytes: readFileSync(new URL('spinner.elf', GUESTS)) },
@@ -133,7 +115,10 @@ function victimImages() {
   ];
 }
 
-/** The bytes of the instance's memory that belong to no guest: [0x8000, first region) and past the last. */
+/**
+ * A hash of the instance's memory that belongs to no guest: [0x8000, first region), between
+ * regions and past the last, minus the checked core's coverage counters (which count).
+ */
 function outsideRegions(hv, guests) {
   const mem = new Uint8Array(hv.core.memory.buffer);
   const regions = guests.map((x) => x.region()).sort((p, q) => p.base - q.base);
@@ -141,113 +126,207 @@ function outsideRegions(hv, guests) {
   for (let i = 0; i + 1 < regions.length; i++) spans.push([regions[i].base + regions[i].size, regions[i + 1].base]);
   const last = regions[regions.length - 1];
   spans.push([last.base + last.size, mem.length]);
+  const covFrom = hv.core.coveragePtr() >>> 0;
+  const covTo = covFrom + 4 * COVERAGE_SLOTS;
   let h = 0x811c9dc5;
-  for (const [from, to] of spans) for (let i = from; i < to; i++) h = Math.imul(h ^ mem[i], 0x01000193);
+  for (const [from, to] of spans) {
+    for (let i = from; i < to; i++) {
+      if (i === covFrom) i = covTo;
+      if (i >= to) break;
+      h = Math.imul(h ^ mem[i], 0x01000193);
+    }
+  }
   return `${spans.map(([f, t]) => `${f.toString(16)}-${t.toString(16)}`).join(',')}:${(h >>> 0).toString(16)}`;
+}
+
+function describeError(e) {
+  if (e instanceof IsolationViolationError) return e.message;
+  return e && e.stack ? e.stack.split('\n').slice(0, 4).join(' | ') : String(e);
 }
 
 /**
  * Runs the victims for `slices` rounds of `quantum` instructions each (with attackers: until the
- * attackers have run `minAttackerInstructions`, however many rounds that takes).
+ * attackers have run `minAttackerInstructions`, however many rounds that takes, or until the first
+ * finding when `stopOnFinding`).
  */
-async function runVictims(slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0) {
-  const hv = await Hypervisor.create();
+async function runVictims({ slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0, core, mix, stopOnFinding }) {
+  const hv = await Hypervisor.create(core === undefined ? {} : { wasm: core });
   const g = rng(seed);
   const attackers = [];
-  const newAttacker = () => {
-    const guest = hv.createGuest({ ramBytes: 1 << 20, deterministic: true });
-    arm(guest, g, true);
-    attackers.push(guest);
+  const findings = [];
+  let firstFinding = null;
+  const t0 = performance.now();
+  let attackerInstructions = 0;
+  const finding = (what) => {
+    findings.push(`seed ${seed}: ${what}`);
+    firstFinding ??= { attackerInstructions, seconds: (performance.now() - t0) / 1e3 };
   };
   // Attackers and victims alternate in memory, so that every victim's region sits right above
   // an attacker's: an overrun past an attacker's RAM would land in a victim.
   const victims = victimImages().map(({ name, bytes }) => {
-    if (withAttackers) newAttacker();
+    if (withAttackers) attackers.push(createAttacker(hv, g, attackers.length, mix));
     const guest = hv.createGuest({ ramBytes: 1 << 20, deterministic: true });
     guest.load(bytes);
     return { name, guest, out: [] };
   });
-  if (withAttackers) while (attackers.length < attackerCount) newAttacker();
-  const before = withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers]) : '';
-  let attackerInstructions = 0;
+  if (withAttackers) while (attackers.length < attackerCount) attackers.push(createAttacker(hv, g, attackers.length, mix));
+  const coverage = new CoverageAccumulator();
+  hv.core.coverageReset();
+  const before = withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers.map((a) => a.guest)]) : '';
   const stops = {};
   let s = 0;
-  for (; withAttackers ? attackerInstructions < minAttackerInstructions : s < slices; s++) {
+  const done = () => (withAttackers ? attackerInstructions >= minAttackerInstructions || (stopOnFinding && findings.length > 0) : s >= slices);
+  for (; !done(); s++) {
     for (const v of victims) {
-      v.guest.run(quantum);
+      try {
+        v.guest.run(quantum);
+      } catch (e) {
+        finding(`victim ${v.name} in slice ${s}: the core threw: ${describeError(e)}`);
+      }
       v.out.push(v.guest.readConsole());
     }
+    hv.core.coverageReset(); // the victims' paths are not the attackers'
     for (const a of attackers) {
       restart(a, g);
-      const stop = a.run(quantum);
-      attackerInstructions += a.lastRunCount;
-      a.readConsole();
+      const instretBefore = a.guest.instret;
+      let stop;
+      let ran;
+      try {
+        stop = a.guest.run(quantum);
+        ran = a.guest.lastRunCount;
+      } catch (e) {
+        ran = Math.max(0, a.guest.instret - instretBefore);
+        attackerInstructions += ran;
+        finding(`attacker ${a.index} (${a.kernel ? 'kernel, ' : ''}${a.ramBytes} bytes of RAM) in slice ${s}, after ${attackerInstructions} attacker instructions: the core threw: ${describeError(e)}`);
+        stop = 'threw';
+        ran = 0;
+      }
+      coverage.collect(hv.core);
+      attackerInstructions += ran;
+      a.guest.readConsole();
       stops[stop] = (stops[stop] ?? 0) + 1;
-      if (stop === StopReason.Halted || stop === StopReason.Faulted || stop === StopReason.Reset) arm(a, g, false);
-      else if (stop === StopReason.Wfi && a.nextDeadline === Infinity) arm(a, g, false);
+      if (stop === StopReason.Faulted && a.guest.fault.kind === 'internal-error') {
+        finding(`attacker ${a.index} (${a.kernel ? 'kernel, ' : ''}${a.ramBytes} bytes of RAM) in slice ${s}, after ${attackerInstructions} attacker instructions: ${a.guest.fault.message}`);
+      }
+      if (stop === 'threw' || stop === StopReason.Halted || stop === StopReason.Faulted || stop === StopReason.Reset) arm(a, g, false);
+      else if (stop === StopReason.Wfi && a.guest.nextDeadline === Infinity) arm(a, g, false);
+      if (stopOnFinding && findings.length > 0) break;
     }
   }
-  const result = {
+  return {
     slices: s,
     victims: victims.map((v) => ({ name: v.name, output: Buffer.concat(v.out).toString('latin1'), hash: v.guest.stateHash() })),
     attackerInstructions,
     stops,
+    findings,
+    firstFinding,
+    coverage: coverage.summary(),
     outsideBefore: before,
-    outsideAfter: withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers]) : '',
+    outsideAfter: withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers.map((a) => a.guest)]) : '',
   };
-  return result;
 }
 
 /**
- * One campaign: returns { findings: string[], attackerInstructions, stops }. A finding is any
- * difference from the reference run, or an exception out of the core.
+ * One campaign. Options: seed, attackerInstructions (at least that many), attackers (4),
+ * quantum (20,000), core (a .wasm path; default the library's: $MINIVISOR_CORE or the release
+ * core), mix ('biased', the default, or 'random': the old all-random attackers), stopOnFinding.
+ *
+ * Returns { findings: string[], firstFinding: { attackerInstructions, seconds } | null,
+ * attackerInstructions, seconds, stops, victims, coverage } where coverage is
+ * { counted, total, reached, percent, points, unreached } (counted only on the checked core).
+ * A finding is any difference from the reference run, a core trap, or an exception out of the core.
  */
-export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000 }) {
-  const findings = [];
+export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000, core, mix = 'biased', stopOnFinding = false }) {
+  const t0 = performance.now();
   let attacked;
   try {
-    attacked = await runVictims(0, quantum, true, seed, attackers, attackerInstructions);
+    attacked = await runVictims({
+      slices: 0, quantum, withAttackers: true, seed, attackerCount: attackers, minAttackerInstructions: attackerInstructions, core, mix, stopOnFinding,
+    });
   } catch (e) {
-    return { findings: [`seed ${seed}: the core threw: ${e && e.stack ? e.stack : e}`], attackerInstructions, stops: {}, victims: [] };
+    return {
+      findings: [`seed ${seed}: the campaign threw: ${describeError(e)}`], firstFinding: { attackerInstructions: 0, seconds: 0 },
+      attackerInstructions: 0, seconds: (performance.now() - t0) / 1e3, stops: {}, victims: [], coverage: new CoverageAccumulator().summary(),
+    };
   }
+  const seconds = (performance.now() - t0) / 1e3;
+  const findings = [...attacked.findings];
+  let { firstFinding } = attacked;
   // The same victims, the same slices, no attackers.
-  const reference = await runVictims(attacked.slices, quantum, false, seed, 0);
+  const reference = await runVictims({ slices: attacked.slices, quantum, withAttackers: false, seed, attackerCount: 0, core });
+  const late = (what) => {
+    findings.push(`seed ${seed}: ${what}`);
+    firstFinding ??= { attackerInstructions: attacked.attackerInstructions, seconds };
+  };
   reference.victims.forEach((ref, i) => {
     const got = attacked.victims[i];
-    if (got.output !== ref.output) findings.push(`seed ${seed}: ${ref.name}'s console output differs from the run without attackers`);
-    if (got.hash !== ref.hash) findings.push(`seed ${seed}: ${ref.name}'s state hash ${got.hash} differs from ${ref.hash}`);
+    if (got.output !== ref.output) late(`${ref.name}'s console output differs from the run without attackers`);
+    if (got.hash !== ref.hash) late(`${ref.name}'s state hash ${got.hash} differs from ${ref.hash}`);
   });
-  if (attacked.outsideBefore !== attacked.outsideAfter) findings.push(`seed ${seed}: memory outside the guests' regions changed`);
-  return { findings, attackerInstructions: attacked.attackerInstructions, stops: attacked.stops, victims: attacked.victims };
+  if (attacked.outsideBefore !== attacked.outsideAfter) late(`memory outside the guests' regions changed`);
+  return {
+    findings,
+    firstFinding,
+    attackerInstructions: attacked.attackerInstructions,
+    seconds,
+    stops: attacked.stops,
+    victims: attacked.victims,
+    coverage: attacked.coverage,
+  };
 }
 
-// `npm run fuzz -- --instructions 1e10 --seed N [--attackers 4]`: long campaigns, one per seed
-// in turn from N, until the attackers have run that many instructions in all.
+// `npm run fuzz -- --instructions 1e10 --seed N [--attackers 4] [--core build/minivisor-checked.wasm]
+// [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding]`: long campaigns, one per seed in
+// turn from N, until the attackers have run that many instructions in all.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { parseArgs } = await import('node:util');
   const { values } = parseArgs({
-    options: { instructions: { type: 'string', default: '1e8' }, seed: { type: 'string', default: '1' }, attackers: { type: 'string', default: '4' } },
+    options: {
+      instructions: { type: 'string', default: '1e8' },
+      seed: { type: 'string', default: '1' },
+      attackers: { type: 'string', default: '4' },
+      core: { type: 'string' },
+      mix: { type: 'string', default: 'biased' },
+      'per-campaign': { type: 'string', default: '1e8' },
+      'stop-on-finding': { type: 'boolean', default: false },
+    },
   });
   const total = Number(values.instructions);
   const attackers = Number(values.attackers);
+  const perCampaign = Math.min(total, Number(values['per-campaign']));
   let seed = Number(values.seed);
-  if (!(total > 0) || !Number.isInteger(seed) || !(attackers > 0)) {
-    console.error('usage: npm run fuzz -- --instructions 1e10 --seed 1 [--attackers 4]');
+  if (!(total > 0) || !(perCampaign > 0) || !Number.isInteger(seed) || !(attackers > 0) || !['biased', 'random'].includes(values.mix)) {
+    console.error('usage: npm run fuzz -- --instructions 1e10 --seed 1 [--attackers 4] [--core build/minivisor-checked.wasm] [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding]');
     process.exit(2);
   }
-  const perCampaign = Math.min(total, 1e8);
+  const core = values.core;
+  console.log(`core ${core ?? process.env.MINIVISOR_CORE ?? 'build/minivisor.wasm'}, ${values.mix} attackers x${attackers}, ${total} attacker instructions from seed ${seed}`);
   let done = 0;
   let findings = 0;
+  const summaries = [];
   const t0 = performance.now();
   while (done < total) {
-    const r = await campaign({ seed, attackerInstructions: perCampaign, attackers });
+    const r = await campaign({ seed, attackerInstructions: perCampaign, attackers, core, mix: values.mix, stopOnFinding: values['stop-on-finding'] });
     done += r.attackerInstructions;
     findings += r.findings.length;
+    summaries.push(r.coverage);
     for (const f of r.findings) console.log(`FINDING ${f}`);
+    if (r.firstFinding) console.log(`seed ${seed}: first finding after ${r.firstFinding.attackerInstructions} attacker instructions, ${r.firstFinding.seconds.toFixed(1)} s`);
     const secs = (performance.now() - t0) / 1e3;
-    console.log(`seed ${seed}: ${(r.attackerInstructions / 1e6).toFixed(0)}M attacker instructions, stops ${JSON.stringify(r.stops)}; total ${(done / 1e9).toFixed(2)}e9 in ${secs.toFixed(0)} s, ${findings} findings`);
+    console.log(`seed ${seed}: ${(r.attackerInstructions / 1e6).toFixed(0)}M attacker instructions in ${r.seconds.toFixed(1)} s ` +
+      `(${(r.attackerInstructions / 1e6 / r.seconds).toFixed(1)} M/s), stops ${JSON.stringify(r.stops)}, ${r.coverage.counted ? `${r.coverage.reached}/${r.coverage.total} points` : 'coverage not counted'}; ` +
+      `total ${(done / 1e9).toFixed(2)}e9 in ${secs.toFixed(0)} s, ${findings} findings`);
     seed++;
+    if (findings && values['stop-on-finding']) break;
+    if (r.attackerInstructions === 0) {
+      console.log('stopping: the campaign could not run (see the finding above)');
+      break;
+    }
   }
-  console.log(`done: ${done} attacker instructions, seeds ${values.seed}..${seed - 1}, ${findings} findings`);
+  const all = mergeSummaries(summaries);
+  const secs = (performance.now() - t0) / 1e3;
+  console.log(`done: ${done} attacker instructions, seeds ${values.seed}..${seed - 1}, ${secs.toFixed(0)} s (${(done / 1e6 / secs).toFixed(1)} M/s), ${findings} findings`);
+  console.log(formatCoverage(all));
+  if (all.counted) console.log(`hits per point: ${Object.entries(all.points).map(([n, c]) => `${n.slice(4)}=${c}`).join(' ')}`);
   process.exit(findings ? 1 : 0);
 }
