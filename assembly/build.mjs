@@ -8,11 +8,13 @@
 //   build/minivisor-trap.wasm      traps on purpose when a guest writes 0xdeadbeef to the test
 //                                  device: the test that a core trap stays with its guest
 //
-// With --mutants, also the cores with a known isolation bug put back, which the checked core and
-// the fuzzer must catch (tests/isolation-mutants.test.ts, fuzz/isolation.mjs --core):
+// And the cores with a known isolation bug put back, which the checked core, the tests and the
+// fuzzer must catch (tests/isolation-*.test.ts, tests/fork.test.ts, fuzz/isolation.mjs --core):
 //
 //   build/minivisor-checked-tlbbug.wasm   the TLB's invalid tag matchable, flushes keep addends
 //   build/minivisor-tlbbug.wasm           the same bug in an unchecked core
+//   build/minivisor-checked-cowbug.wasm   a write to a page shared with a fork lands in place
+//   build/minivisor-cowbug.wasm           (so the other side sees it), checked and unchecked
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,8 @@ const VARIANTS = [
 const MUTANTS = [
   { out: 'minivisor-checked-tlbbug', use: ['CHECKED=1', 'BUG_TLB_INVALID=1'] },
   { out: 'minivisor-tlbbug', use: ['BUG_TLB_INVALID=1'] },
+  { out: 'minivisor-checked-cowbug', use: ['CHECKED=1', 'BUG_COW=1'] },
+  { out: 'minivisor-cowbug', use: ['BUG_COW=1'] },
 ];
 
 function build({ out, use }) {
@@ -39,6 +43,7 @@ function build({ out, use }) {
   });
 }
 
-const list = process.argv.includes('--mutants') ? MUTANTS : process.argv.includes('--all') ? [...VARIANTS, ...MUTANTS] : VARIANTS;
+// Default: everything (the tests use the mutants too); --mutants: only those; --variants: no mutants.
+const list = process.argv.includes('--mutants') ? MUTANTS : process.argv.includes('--variants') ? VARIANTS : [...VARIANTS, ...MUTANTS];
 // Two at a time: the machines this runs on have two cores.
 for (let i = 0; i < list.length; i += 2) await Promise.all(list.slice(i, i + 2).map(build));

@@ -153,3 +153,43 @@ describe('dirty page tracking', () => {
     }
   }, 60_000);
 });
+
+describe('an injected copy-on-write bug is caught', () => {
+  // build/minivisor-*-cowbug.wasm (assembly/build.mjs): a write to a shared page lands in place.
+  const mutant = (name: string) => new URL(`../build/minivisor-${name}.wasm`, import.meta.url).pathname;
+
+  it('by the checked core, at the first write to a shared page', async () => {
+    const hv = await Hypervisor.create({ wasm: mutant('checked-cowbug') });
+    const parent = hv.createGuest({ ramBytes: 16 << 20, deterministic: true });
+    parent.bootKernel(readFileSync(guestPath('minios.elf')));
+    runFor(parent, 1_000_000);
+    const child = parent.fork();
+    let err: unknown;
+    let ran = 0;
+    try {
+      for (let i = 0; i < 100; i++) {
+        runFor(child, 10_000);
+        ran += 10_000;
+      }
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error)?.name).toBe('IsolationViolationError');
+    console.log(`checked core caught the copy-on-write bug within ${ran + 10_000} instructions of the fork: ${(err as Error).message}`);
+  });
+
+  it('by comparing parent and fork with unshared copies, on the unchecked core', async () => {
+    const hv = await Hypervisor.create({ wasm: mutant('cowbug') });
+    const parent = hv.createGuest({ ramBytes: 16 << 20, deterministic: true });
+    parent.bootKernel(readFileSync(guestPath('minios.elf')));
+    runFor(parent, 1_000_000);
+    const ref = await (await Hypervisor.create()).restore(await parent.snapshot());
+    const child = parent.fork();
+    child.writeConsole('ps\n');
+    runFor(child, 500_000);
+    runFor(parent, 500_000);
+    runFor(ref, 500_000);
+    // The fork's writes leaked into the parent's memory.
+    expect(parent.stateHash()).not.toBe(ref.stateHash());
+  });
+});

@@ -60,8 +60,9 @@ export class IsolationViolationError extends Error {
     readonly region: { readonly base: number; readonly size: number; readonly ramBase: number },
   ) {
     super(
-      `isolation violation (${check}): the core formed host address 0x${hostAddress.toString(16)} (+${size} bytes) outside the running guest's window ` +
-        `[0x${region.ramBase.toString(16)}, 0x${(region.base + region.size).toString(16)})`,
+      `isolation violation (${check}): the core formed host address 0x${hostAddress.toString(16)} (+${size} bytes), which the running guest may not use ` +
+        `(its region is [0x${region.base.toString(16)}, 0x${(region.base + region.size).toString(16)}), its RAM from 0x${region.ramBase.toString(16)}; ` +
+        'it may also read pages it shares with a fork, and write only its own unshared pages)',
     );
   }
 }
