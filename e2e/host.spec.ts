@@ -44,3 +44,48 @@ test('killing a worker crashes only its own guests', async ({ page }) => {
   expect((await page.evaluate(() => window.minivisor.guests())).find((g) => g.id === id)?.worker).toBe(1);
   expect(await guestId(page, 'hello')).toBe(id);
 });
+
+test('a crashed worker is restarted from the host view; a crashed guest relaunches from its tab', async ({ page }) => {
+  // One worker, as on a 2-thread machine: killing it leaves no live host CPU at all.
+  await openPage(page, '?workers=1&launch=echo,spinner');
+  const [echo, spinner] = [await guestId(page, 'echo'), await guestId(page, 'spinner')];
+  await expectConsole(page, echo, '> ');
+  await expectInstructionsAbove(page, spinner, 0);
+  await page.getByTestId(`tab-${spinner}`).click();
+  await expect(page.getByTestId(`metric-mips-${spinner}`)).not.toHaveText('–');
+
+  await page.getByTestId('tab-host').click();
+  await page.getByTestId('kill-worker-0').click();
+  for (const id of [echo, spinner]) await expect(page.getByTestId(`tab-${id}`)).toHaveAttribute('data-state', 'crashed');
+  // No stale numbers: the last ones before the crash are gone, and nothing claims MIPS.
+  await page.getByTestId(`tab-${spinner}`).click();
+  await expect(page.getByTestId(`metric-mips-${spinner}`)).toHaveText('–');
+  await expect(page.getByTestId(`metric-exits-${spinner}`)).toHaveText('–');
+  await expect(page.getByTestId('summary')).toContainText(' 0 guest MIPS');
+  // The guest's own way back: Reset relaunches it.
+  await expect(page.getByTestId(`reset-${spinner}`)).toBeEnabled();
+  await expect(page.getByTestId(`reset-${spinner}`)).toHaveText('Relaunch');
+
+  // The host view's way back: restart the worker; its guests boot again in their tabs.
+  await page.getByTestId('tab-host').click();
+  await expect(page.getByTestId('kill-worker-0')).toBeHidden();
+  await page.getByTestId('restart-worker-0').click();
+  await expect(page.getByTestId('restart-worker-0')).toBeHidden();
+  await expect(page.getByTestId(`tab-${echo}`)).not.toHaveAttribute('data-state', 'crashed');
+  await expect(page.getByTestId(`tab-${spinner}`)).not.toHaveAttribute('data-state', 'crashed');
+  await expectInstructionsAbove(page, spinner, 0);
+  await expect.poll(() => page.evaluate((i) => (window.minivisor.text(i).split('> ').length - 1), echo)).toBeGreaterThanOrEqual(2);
+  await page.evaluate((i) => window.minivisor.type(i, 'back again\r'), echo);
+  await expectConsole(page, echo, 'echo: back again');
+  expect((await page.evaluate(() => window.minivisor.workers()))[0]?.crashed).toBeUndefined();
+
+  // Killed again: Relaunch in the guest's tab brings that one guest back, on a new worker.
+  await page.getByTestId('kill-worker-0').click();
+  await expect(page.getByTestId(`tab-${echo}`)).toHaveAttribute('data-state', 'crashed');
+  await page.getByTestId(`tab-${echo}`).click();
+  await page.getByTestId(`reset-${echo}`).click();
+  await expect(page.getByTestId(`state-${echo}`)).toHaveAttribute('data-state', 'waiting');
+  await page.evaluate((i) => window.minivisor.type(i, 'relaunched\r'), echo);
+  await expectConsole(page, echo, 'echo: relaunched');
+  await expect(page.getByTestId(`tab-${spinner}`)).toHaveAttribute('data-state', 'crashed');
+});

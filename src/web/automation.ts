@@ -10,6 +10,7 @@
  *   minivisor.stats(id)                        // latest numbers: mips, instructions, exits, ...
  *   await minivisor.step(id)                   // pause + one instruction: { next: { pc, word, text } }
  *   minivisor.killWorker(0)                    // terminate host CPU 0: its guests turn 'crashed'
+ *   await minivisor.restartWorker(0)           // a new worker in its place; its guests boot again
  *
  * launch() rejects with the loader's message for a refused image (and the page shows it).
  */
@@ -33,6 +34,22 @@ export interface GuestSummary {
   readonly state: PageGuestState;
   readonly worker: number;
   readonly crashReason?: string;
+  /** the kernel command line it was launched with, if any */
+  readonly bootargs?: string;
+}
+
+/** A console's terminal as the learner sees it. */
+export interface ConsoleInfo {
+  readonly cols: number;
+  readonly rows: number;
+  /** shows the latest output (not scrolled back) */
+  readonly following: boolean;
+  /** the lines on screen, top to bottom */
+  readonly screen: string[];
+  /** output bytes waiting for their frame */
+  readonly queued: number;
+  /** the largest single write handed to xterm so far */
+  readonly maxWrite: number;
 }
 
 export interface MinivisorAutomation {
@@ -51,6 +68,8 @@ export interface MinivisorAutomation {
   setWeight(id: number, weight: number): Promise<void>;
   select(id: number | 'host'): void;
   killWorker(index: number): void;
+  restartWorker(index: number): Promise<void>;
+  console(id: number): ConsoleInfo;
   workers(): { index: number; load: number; memoryBytes: number; crashed?: string }[];
 }
 
@@ -76,7 +95,14 @@ export function createAutomation(model: Model, controller: Controller, app: App,
       return (await app.launch(requestForEntry(entry, s.options), true)).id;
     },
     guests: () =>
-      [...model.guests.values()].map((g) => ({ id: g.id, name: g.name, state: g.state, worker: g.cpu, ...(g.crashReason ? { crashReason: g.crashReason } : {}) })),
+      [...model.guests.values()].map((g) => ({
+        id: g.id,
+        name: g.name,
+        state: g.state,
+        worker: g.cpu,
+        ...(g.crashReason ? { crashReason: g.crashReason } : {}),
+        ...(g.request.bootargs !== undefined ? { bootargs: g.request.bootargs } : {}),
+      })),
     type: (id, text) => controller.input(id, encoder.encode(text)),
     text(id) {
       const panel = app.panels.get(id);
@@ -95,13 +121,26 @@ export function createAutomation(model: Model, controller: Controller, app: App,
       return r;
     },
     async reset(id) {
-      await controller.reset(id);
-      app.panels.get(id)?.console.note('reset');
+      const panel = app.panels.get(id);
+      if (!panel) throw new Error(`no guest ${id}`);
+      await panel.reset();
     },
     destroy: (id) => controller.destroy(id),
     setWeight: (id, w) => controller.setWeight(id, w),
     select: (id) => app.select(String(id)),
     killWorker: (index) => controller.killWorker(index),
+    async restartWorker(index) {
+      await controller.restartWorker(index);
+    },
+    console(id) {
+      const panel = app.panels.get(id);
+      if (!panel) throw new Error(`no guest ${id}`);
+      const c = panel.console;
+      const buf = c.term.buffer.active;
+      const screen: string[] = [];
+      for (let i = 0; i < c.term.rows; i++) screen.push(buf.getLine(buf.viewportY + i)?.translateToString(true) ?? '');
+      return { cols: c.term.cols, rows: c.term.rows, following: c.following, screen, queued: c.queued, maxWrite: c.maxWrite };
+    },
     workers: () => model.workers.map((w) => ({ index: w.index, load: w.stats?.load ?? 0, memoryBytes: w.stats?.memoryBytes ?? 0, ...(w.crashed ? { crashed: w.crashed } : {}) })),
   };
 }

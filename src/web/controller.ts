@@ -4,8 +4,9 @@
  */
 import * as Comlink from 'comlink';
 import { HISTORY_POINTS, Model, type PageGuest } from './model.js';
+import type { HostCpuClient } from './host-cpu-client.js';
 import type { Pool } from './pool.js';
-import type { BootMode, CreateResult, GuestError, HostCpuApi, StepResult, WorkerEvent, WorkerStats } from './worker/api.js';
+import type { BootMode, CreateResult, GuestError, GuestInfo, HostCpuApi, StepResult, WorkerEvent, WorkerStats } from './worker/api.js';
 
 export interface LaunchRequest {
   readonly name: string;
@@ -48,7 +49,28 @@ export class Controller {
 
   async launch(req: LaunchRequest): Promise<PageGuest> {
     const cpu = this.p.pick();
-    const bytes = 'bytes' in req.image ? req.image.bytes : undefined;
+    const result = await this.create(cpu, req);
+    const g: PageGuest = {
+      id: this.nextId++,
+      name: req.name,
+      cpu: cpu.index,
+      localId: result.id,
+      info: result,
+      request: req,
+      state: req.paused ? 'paused' : 'running',
+      history: { t: [], mips: [] },
+    };
+    this.model.guests.set(g.id, g);
+    this.model.emit('added', g);
+    this.replayEarly(g);
+    return g;
+  }
+
+  /** Creates the guest on a worker; rejects with LaunchError for a refused image. */
+  private async create(cpu: HostCpuClient, req: LaunchRequest): Promise<GuestInfo> {
+    // A user's file is transferred, not copied (it can be a large kernel); the request keeps its
+    // own copy so that a crashed guest can be launched again.
+    const bytes = 'bytes' in req.image ? req.image.bytes.slice() : undefined;
     const config = {
       name: req.name,
       image: bytes ? { bytes } : req.image,
@@ -59,26 +81,63 @@ export class Controller {
       paused: req.paused ?? false,
       ...(req.bootargs !== undefined ? { bootargs: req.bootargs } : {}),
     };
-    // The user's file is transferred, not copied: it can be large (a kernel).
     const result = await cpu.call<CreateResult>((api) => api.create(bytes ? Comlink.transfer(config, [bytes.buffer]) : config));
     if (!result.ok) throw new LaunchError(result.error);
     this.p.placed(cpu.index);
-    const g: PageGuest = {
-      id: this.nextId++,
-      name: req.name,
-      cpu: cpu.index,
-      localId: result.guest.id,
-      info: result.guest,
-      state: req.paused ? 'paused' : 'running',
-      history: { t: [], mips: [] },
-    };
-    this.model.guests.set(g.id, g);
-    this.model.emit('added', g);
-    const key = `${cpu.index}:${g.localId}`;
+    return result.guest;
+  }
+
+  private replayEarly(g: PageGuest): void {
+    const key = `${g.cpu}:${g.localId}`;
     const pending = this.early.get(key);
     this.early.delete(key);
-    if (pending) this.onEvents(cpu.index, pending);
+    if (pending) this.onEvents(g.cpu, pending);
+  }
+
+  /**
+   * Boots a crashed guest again, from its image, in the same tab: on `cpu` if given, else on the
+   * least loaded live worker (restarting its own worker when every one is dead).
+   */
+  async relaunch(id: number, cpu?: number): Promise<PageGuest> {
+    const g = this.model.get(id);
+    if (g.state !== 'crashed') throw new Error(`${g.name} is ${g.state}, not crashed: use reset`);
+    let target: HostCpuClient;
+    if (cpu !== undefined) target = this.p.cpu(cpu);
+    else if (this.p.cpus.some((c) => c.dead === undefined)) target = this.p.pick();
+    else target = await this.restartWorker(g.cpu, false);
+    const info = await this.create(target, { ...g.request, paused: false });
+    g.cpu = target.index;
+    g.localId = info.id;
+    g.info = info;
+    g.state = 'running';
+    delete g.crashReason;
+    delete g.exitCode;
+    delete g.haltReason;
+    delete g.fault;
+    this.model.emit('relaunched', g);
+    this.model.emit('changed', g);
+    this.replayEarly(g);
     return g;
+  }
+
+  /**
+   * Starts a new worker in place of a dead one. With `relaunch` (the default), the guests that
+   * crashed with it boot again on it, in their own tabs.
+   */
+  async restartWorker(index: number, relaunch = true): Promise<HostCpuClient> {
+    const cpu = await this.p.restart(index);
+    const w = this.model.workers[index];
+    if (w) {
+      delete w.crashed;
+      delete w.stats;
+    }
+    this.model.emit('workers', this.model.workers);
+    if (relaunch) {
+      for (const g of [...this.model.guests.values()]) {
+        if (g.state === 'crashed' && g.cpu === index) await this.relaunch(g.id, index);
+      }
+    }
+    return cpu;
   }
 
   pause(id: number): Promise<void> {
@@ -93,8 +152,13 @@ export class Controller {
     return this.rpc(id, (api, g) => api.step(g.localId));
   }
 
-  reset(id: number): Promise<void> {
-    return this.rpc(id, (api, g) => api.reset(g.localId));
+  /** Power-on reset; a crashed guest is launched again instead (see relaunch). */
+  async reset(id: number): Promise<void> {
+    if (this.model.get(id).state === 'crashed') {
+      await this.relaunch(id);
+      return;
+    }
+    await this.rpc(id, (api, g) => api.reset(g.localId));
   }
 
   setWeight(id: number, weight: number): Promise<void> {
@@ -125,14 +189,22 @@ export class Controller {
     this.p.cpu(index).kill();
   }
 
-  /** A worker died: its guests are marked crashed with the reason; nothing else changes. */
+  /**
+   * A worker died: its guests are marked crashed with the reason, and their numbers are dropped
+   * (they would only show the last moment before the crash); nothing else changes.
+   */
   onCrash(cpu: number, reason: string): void {
     const w = this.model.workers[cpu];
-    if (w) w.crashed = reason;
+    if (w) {
+      w.crashed = reason;
+      delete w.stats;
+    }
+    this.p.setLoad(cpu, 0, 0);
     for (const g of this.model.guests.values()) {
-      if (g.cpu !== cpu) continue;
+      if (g.cpu !== cpu || g.state === 'crashed') continue;
       g.state = 'crashed';
       g.crashReason = reason;
+      delete g.stats;
       this.model.emit('changed', g);
     }
     this.model.emit('workers', this.model.workers);

@@ -24,7 +24,7 @@ async function start(): Promise<void> {
     onEvents: (cpu, events) => controller.onEvents(cpu, events),
     onCrash: (cpu, reason) => {
       controller.onCrash(cpu, reason);
-      app.banner.show(`host CPU ${cpu} crashed (${reason}); its guests are lost, the others keep running`);
+      app.banner.show(`host CPU ${cpu} crashed (${reason}); its guests are lost, the others keep running. Restart it in the host view, or relaunch a guest from its tab.`);
     },
   });
   controller.attach(pool);

@@ -2,6 +2,7 @@
  * The page's picture of its guests: who runs where, in which state, with the latest numbers.
  * Views subscribe to its events; only the controller changes it.
  */
+import type { LaunchRequest } from './controller.js';
 import { Emitter } from './emitter.js';
 import type { GuestInfo, GuestState, GuestStats, WorkerStats } from './worker/api.js';
 
@@ -12,11 +13,13 @@ export interface PageGuest {
   /** page-wide id (tabs, test ids, the automation object) */
   readonly id: number;
   readonly name: string;
-  /** index of the worker (host CPU) it runs on */
-  readonly cpu: number;
+  /** index of the worker (host CPU) it runs on (changes when a crashed guest is relaunched) */
+  cpu: number;
   /** the worker's own id for it */
-  readonly localId: number;
-  readonly info: GuestInfo;
+  localId: number;
+  info: GuestInfo;
+  /** how it was launched: a crashed guest is launched again from this */
+  readonly request: LaunchRequest;
   state: PageGuestState;
   exitCode?: number;
   /** why it halted: powered off, or its kernel panicked (pvpanic) */
@@ -40,6 +43,8 @@ export type ModelEvents = {
   /** state, exit code, crash */
   changed: PageGuest;
   stats: PageGuest;
+  /** a crashed guest was launched again (on a new worker, with a new region) */
+  relaunched: PageGuest;
   output: { readonly guest: PageGuest; readonly bytes: Uint8Array };
   workers: readonly WorkerView[];
 };
@@ -51,8 +56,9 @@ export class Model extends Emitter<ModelEvents> {
   readonly guests = new Map<number, PageGuest>();
   readonly workers: WorkerView[] = [];
 
+  /** The live guest a worker calls `localId` (a restarted worker numbers its guests from 1 again). */
   byLocal(cpu: number, localId: number): PageGuest | undefined {
-    for (const g of this.guests.values()) if (g.cpu === cpu && g.localId === localId) return g;
+    for (const g of this.guests.values()) if (g.cpu === cpu && g.localId === localId && g.state !== 'crashed') return g;
     return undefined;
   }
 

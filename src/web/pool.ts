@@ -1,6 +1,7 @@
 /**
  * The host's CPUs: one worker each, by default one per hardware thread (at most 4). A new guest
- * goes on the least loaded live worker. A worker that dies takes only its own guests with it.
+ * goes on the least loaded live worker. A worker that dies takes only its own guests with it, and
+ * can be restarted (a new, empty worker at the same index).
  * On a machine with only two hardware threads one is left to the page itself: two spinning
  * workers there double the time a typed key takes to come back (bench/page-responsiveness.mjs).
  */
@@ -27,18 +28,39 @@ export class Pool {
   /** Guests placed on each worker (placement counts them before the first stats arrive). */
   private readonly counts: number[];
 
-  private constructor(readonly cpus: readonly HostCpuClient[]) {
-    this.loads = cpus.map(() => 0);
-    this.counts = cpus.map(() => 0);
+  private constructor(
+    private readonly clients: HostCpuClient[],
+    private readonly options: PoolOptions,
+  ) {
+    this.loads = clients.map(() => 0);
+    this.counts = clients.map(() => 0);
   }
 
   static async create(options: PoolOptions): Promise<Pool> {
     const n = Math.max(1, Math.min(MAX_WORKERS, Math.floor(options.workers)));
-    const cpus = await Promise.all(
-      Array.from({ length: n }, (_, i) => HostCpuClient.start(i, options.wasmUrl, (events) => options.onEvents(i, events))),
-    );
-    for (const cpu of cpus) cpu.onDeath((reason) => options.onCrash(cpu.index, reason));
-    return new Pool(cpus);
+    const cpus = await Promise.all(Array.from({ length: n }, (_, i) => Pool.startCpu(i, options)));
+    return new Pool(cpus, options);
+  }
+
+  private static async startCpu(index: number, options: PoolOptions): Promise<HostCpuClient> {
+    const cpu = await HostCpuClient.start(index, options.wasmUrl, (events) => options.onEvents(index, events));
+    cpu.onDeath((reason) => options.onCrash(index, reason));
+    return cpu;
+  }
+
+  get cpus(): readonly HostCpuClient[] {
+    return this.clients;
+  }
+
+  /** Replaces a dead worker with a new, empty one at the same index. */
+  async restart(index: number): Promise<HostCpuClient> {
+    const old = this.cpu(index);
+    if (old.dead === undefined) throw new Error(`host CPU ${index} is running`);
+    const fresh = await Pool.startCpu(index, this.options);
+    this.clients[index] = fresh;
+    this.loads[index] = 0;
+    this.counts[index] = 0;
+    return fresh;
   }
 
   cpu(index: number): HostCpuClient {
@@ -65,7 +87,7 @@ export class Pool {
         best = cpu;
       }
     }
-    if (!best) throw new Error('every worker has crashed: reload the page');
+    if (!best) throw new Error('every host CPU has crashed: restart one in the host view');
     return best;
   }
 

@@ -2,6 +2,10 @@
  * The page's layout and its wiring: launcher on the left; the error banner, the tab strip and
  * the panels (one per guest, plus the host view) on the right. Only the visible panel redraws
  * its numbers; every console keeps receiving output whether visible or not.
+ *
+ * The two side panels (the launcher, and each guest's numbers) fold away so that a console keeps
+ * 80 columns: below LAUNCHER_MIN_WIDTH the launcher starts folded and opens over the page, below
+ * STATS_MIN_WIDTH the numbers start folded too. A toggle a learner clicks wins over the width.
  */
 import type { CatalogueEntry } from '../catalogue.js';
 import { LaunchError, type Controller, type LaunchRequest } from '../controller.js';
@@ -14,29 +18,72 @@ import { HostView } from './host-view.js';
 import { Launcher } from './launcher.js';
 import { HOST_TAB, TabBar } from './tab-bar.js';
 
+/** Launcher (290 px) + numbers (340 px) + an 80-column console (~660 px). */
+const LAUNCHER_MIN_WIDTH = 1300;
+/** Numbers + an 80-column console. */
+const STATS_MIN_WIDTH = 1000;
+
+const SUMMARY_HELP =
+  'Total guest MIPS: the sum of every guest\'s instructions per second over the last second. ' +
+  'Guests on one host CPU share it by weight: a second busy guest takes half of the first one\'s turns, ' +
+  'so the total stays at what that CPU can run, not double. It also moves with whatever else the machine ' +
+  'runs (the page itself, other tabs and programs), which takes time from the workers. Per host CPU: load, guest MIPS.';
+
 export class App {
   readonly banner = new ErrorBanner();
   readonly panels = new Map<number, GuestPanel>();
   private readonly tabs: TabBar;
   private readonly host: HostView;
   private readonly panelArea = h('div', { class: 'panels' });
-  private readonly summary = h('span', { class: 'summary', testid: 'summary' });
+  private readonly summary = h('span', { class: 'summary', testid: 'summary', title: SUMMARY_HELP });
   private selected = HOST_TAB;
+  private readonly root: HTMLElement;
+  private readonly launcherToggle: HTMLButtonElement;
+  /** what a learner chose with the toggles; undefined: follow the window's width */
+  private launcherOpen: boolean | undefined;
+  private statsOpen: boolean | undefined;
 
   constructor(
     root: HTMLElement,
     private readonly model: Model,
     private readonly controller: Controller,
   ) {
+    this.root = root;
     this.tabs = new TabBar((key) => this.select(key));
-    this.host = new HostView(model, controller);
+    this.host = new HostView(model, controller, (m) => this.banner.show(m));
     const launcher = new Launcher({
-      launchEntry: async (entry, o) => void (await this.launchQuietly(requestForEntry(entry, o), true)),
-      launchFile: async (file, o) => void (await this.launchFile(file, o)),
+      launchEntry: async (entry, o) => {
+        this.foldOverlay();
+        await this.launchQuietly(requestForEntry(entry, o), true);
+      },
+      launchFile: async (file, o) => {
+        this.foldOverlay();
+        await this.launchFile(file, o);
+      },
+    });
+    this.launcherToggle = h('button', { class: 'toggle launcher-toggle', testid: 'toggle-launcher', title: 'Show or hide the guest catalogue', 'aria-controls': 'launcher' }, h('span', { class: 'toggle-icon' }, '☰'), ' Launch');
+    this.launcherToggle.addEventListener('click', (e) => {
+      e.stopPropagation();
+      this.launcherOpen = root.classList.contains('launcher-folded');
+      this.layout();
+    });
+    launcher.element.id = 'launcher';
+    launcher.element.dataset.testid = 'launcher';
+    // An overlaid launcher folds again on a click elsewhere or Escape.
+    document.addEventListener('click', (e) => {
+      if (root.classList.contains('launcher-overlay') && !launcher.element.contains(e.target as Node)) this.foldOverlay();
+    });
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.foldOverlay();
     });
     this.panelArea.append(this.host.element);
     root.append(
-      h('header', { class: 'topbar' }, h('div', { class: 'brand' }, h('span', { class: 'logo' }, '◈'), h('span', { class: 'brand-name' }, 'minivisor'), h('span', { class: 'tagline' }, 'RISC-V guests side by side, in one browser tab')), this.summary),
+      h(
+        'header',
+        { class: 'topbar' },
+        h('div', { class: 'brand' }, this.launcherToggle, h('span', { class: 'logo' }, '◈'), h('span', { class: 'brand-name' }, 'minivisor'), h('span', { class: 'tagline' }, 'RISC-V guests side by side, in one browser tab')),
+        this.summary,
+      ),
       h('div', { class: 'layout' }, launcher.element, h('main', { class: 'main' }, this.banner.element, this.tabs.element, this.panelArea)),
     );
     model.on('added', (g) => this.onAdded(g));
@@ -45,19 +92,60 @@ export class App {
       this.tabs.update(g);
       this.panels.get(g.id)?.update();
       if (this.selected === HOST_TAB) this.host.render();
+      this.renderSummary();
     });
+    model.on('relaunched', (g) => this.panels.get(g.id)?.relaunched());
     model.on('output', ({ guest, bytes }) => this.panels.get(guest.id)?.console.write(bytes));
     model.on('stats', (g) => {
       if (this.selected === String(g.id)) this.panels.get(g.id)?.render();
     });
-    model.on('workers', (workers) => {
+    model.on('workers', () => {
       if (this.selected === HOST_TAB) this.host.render();
-      const live = workers.filter((w) => !w.crashed).length;
-      const mips = [...model.guests.values()].reduce((s, g) => s + (g.state === 'crashed' ? 0 : (g.stats?.mips ?? 0)), 0);
-      this.summary.textContent = `${live} host CPU${live === 1 ? '' : 's'} · ${model.guests.size} guest${model.guests.size === 1 ? '' : 's'} · ${mips.toFixed(0)} MIPS`;
+      this.renderSummary();
     });
-    window.addEventListener('resize', () => this.fitVisible());
+    window.addEventListener('resize', () => this.layout());
+    this.layout();
     this.select(HOST_TAB);
+  }
+
+  /** Header: host CPUs, guests, total guest MIPS, and each host CPU's load (SUMMARY_HELP says why the total moves). */
+  private renderSummary(): void {
+    const workers = this.model.workers;
+    const live = workers.filter((w) => !w.crashed).length;
+    const guests = [...this.model.guests.values()];
+    const mips = guests.reduce((s, g) => s + (g.state === 'crashed' ? 0 : (g.stats?.mips ?? 0)), 0);
+    const cpus = workers
+      .map((w) => (w.crashed ? `CPU ${w.index} crashed` : `CPU ${w.index} ${Math.round((w.stats?.load ?? 0) * 100)} %`))
+      .join(' · ');
+    this.summary.dataset.mips = mips.toFixed(1);
+    this.summary.textContent = `${live} host CPU${live === 1 ? '' : 's'} · ${guests.length} guest${guests.length === 1 ? '' : 's'} · ${mips.toFixed(0)} guest MIPS (${cpus})`;
+  }
+
+  /** Folds or unfolds the side panels for the window's width (or as the learner chose). */
+  private layout(): void {
+    const w = window.innerWidth;
+    const narrow = w < LAUNCHER_MIN_WIDTH;
+    const launcherOpen = this.launcherOpen ?? !narrow;
+    const statsOpen = this.statsOpen ?? w >= STATS_MIN_WIDTH;
+    this.root.classList.toggle('launcher-folded', !launcherOpen);
+    // Opened on a narrow window, the launcher lies over the page instead of squeezing the console.
+    this.root.classList.toggle('launcher-overlay', launcherOpen && narrow);
+    this.root.classList.toggle('stats-folded', !statsOpen);
+    this.launcherToggle.setAttribute('aria-expanded', String(launcherOpen));
+    for (const p of this.panels.values()) p.statsToggle.setAttribute('aria-pressed', String(statsOpen));
+    this.fitVisible();
+  }
+
+  private toggleStats(): void {
+    this.statsOpen = this.root.classList.contains('stats-folded');
+    this.layout();
+  }
+
+  /** An overlaid launcher folds away once used. */
+  private foldOverlay(): void {
+    if (!this.root.classList.contains('launcher-overlay')) return;
+    this.launcherOpen = undefined;
+    this.layout();
   }
 
   /** Launches and shows errors in the banner; rethrows so that callers (automation) see them too. */
@@ -107,11 +195,13 @@ export class App {
   }
 
   private onAdded(g: PageGuest): void {
-    const panel = new GuestPanel(g, this.controller, (m) => this.banner.show(m));
+    const panel = new GuestPanel(g, this.controller, (m) => this.banner.show(m), () => this.toggleStats());
+    panel.statsToggle.setAttribute('aria-pressed', String(!this.root.classList.contains('stats-folded')));
     panel.element.hidden = true;
     this.panels.set(g.id, panel);
     this.panelArea.append(panel.element);
     this.tabs.add(g);
+    this.renderSummary();
     // xterm needs a size before output arrives: measure it once while briefly laid out.
     panel.element.hidden = false;
     panel.console.fit();
@@ -124,6 +214,7 @@ export class App {
     panel?.element.remove();
     this.panels.delete(g.id);
     this.tabs.remove(g.id);
+    this.renderSummary();
     if (this.selected === String(g.id)) {
       const next = [...this.panels.keys()].pop();
       this.select(next === undefined ? HOST_TAB : String(next));

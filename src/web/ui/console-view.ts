@@ -1,11 +1,18 @@
 /**
- * A guest's console: an xterm.js terminal. Keys and pastes go to the guest; output is written
- * with xterm's write callback and acknowledged only once xterm has processed it, so a guest that
- * floods its console is held back by the worker instead of freezing the page.
+ * A guest's console: an xterm.js terminal. Keys and pastes go to the guest. Output is queued and
+ * handed to xterm a frame at a time by the {@link OutputPump}; each piece is acknowledged in
+ * xterm's write callback, once parsed, so a guest that floods its console is held back by the
+ * worker instead of freezing the page.
+ *
+ * The terminal follows its box: a ResizeObserver refits it whenever the box changes (window
+ * resize, the error banner, a side panel folding, its tab being shown again). It follows the
+ * output too: it stays at the bottom unless the learner scrolls back (wheel, scrollbar, keys),
+ * whatever a resize or a hidden spell did to xterm's viewport.
  */
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
+import { OutputPump, type PumpTarget } from './output-pump.js';
 
 export interface ConsoleHandlers {
   readonly onInput: (bytes: Uint8Array) => void;
@@ -13,11 +20,28 @@ export interface ConsoleHandlers {
 }
 
 const encoder = new TextEncoder();
+/** One pump for every console: they share the per-frame budget. */
+const pump = new OutputPump();
+/** Output this small, arriving at an idle console, is written at once (a key's echo). */
+const DIRECT_BYTES = 4096;
+/** Bytes handed to xterm and not yet parsed, per console: more waits in our queue. */
+const MAX_IN_FLIGHT = 64 * 1024;
 
-export class ConsoleView {
+export class ConsoleView implements PumpTarget {
   readonly term: Terminal;
   private readonly fitAddon = new FitAddon();
+  private readonly resizeObserver: ResizeObserver;
   private disposed = false;
+  private fitFrame: number | undefined;
+  private readonly queue: Uint8Array[] = [];
+  /** bytes in `queue` */
+  queued = 0;
+  /** bytes handed to xterm, not yet parsed */
+  private inFlight = 0;
+  /** the largest single write handed to xterm (for tests and the bench) */
+  maxWrite = 0;
+  /** keep the latest output in view: false only while the learner has scrolled back */
+  private stick = true;
 
   constructor(
     readonly element: HTMLElement,
@@ -39,24 +63,116 @@ export class ConsoleView {
     });
     this.term.loadAddon(this.fitAddon);
     this.term.open(element);
-    this.term.onData((data) => handlers.onInput(encoder.encode(data)));
+    this.term.onData((data) => {
+      this.stick = true; // xterm scrolls to the bottom on input
+      handlers.onInput(encoder.encode(data));
+    });
+    // Only the learner decides to leave the bottom: after their own scrolling, look where it ended.
+    const looked = () => requestAnimationFrame(() => (this.stick = this.following));
+    for (const type of ['wheel', 'pointerup', 'keyup', 'touchend'] as const) element.addEventListener(type, looked, { passive: true });
+    this.term.onWriteParsed(() => this.keepFollowing());
     this.term.onBinary((data) => handlers.onInput(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
+    this.resizeObserver = new ResizeObserver(() => this.fitSoon());
+    this.resizeObserver.observe(element);
   }
 
+  /** Queues guest output; it reaches xterm on the next frame (or at once if small and nothing waits). */
   write(bytes: Uint8Array): void {
-    this.term.write(bytes, () => {
-      if (!this.disposed) this.handlers.onAck(bytes.length);
+    if (this.disposed || bytes.length === 0) return;
+    if (this.queued === 0 && this.inFlight === 0 && bytes.length <= DIRECT_BYTES) {
+      this.hand(bytes);
+      return;
+    }
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+    pump.request(this);
+  }
+
+  /** The pump's call: hands xterm up to `max` queued bytes. */
+  pump(max: number): number {
+    const n = Math.min(max, this.queued, MAX_IN_FLIGHT - this.inFlight);
+    if (n <= 0 || this.disposed) return 0;
+    let chunk: Uint8Array;
+    const head = this.queue[0]!;
+    if (head.length >= n) {
+      // xterm keeps its UTF-8 and escape-sequence state across writes: any cut is fine.
+      chunk = head.subarray(0, n);
+      if (head.length === n) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+    } else {
+      chunk = new Uint8Array(n);
+      let at = 0;
+      while (at < n) {
+        const h = this.queue[0]!;
+        const take = Math.min(h.length, n - at);
+        chunk.set(h.subarray(0, take), at);
+        at += take;
+        if (take === h.length) this.queue.shift();
+        else this.queue[0] = h.subarray(take);
+      }
+    }
+    this.queued -= n;
+    this.hand(chunk);
+    return n;
+  }
+
+  private hand(chunk: Uint8Array): void {
+    const n = chunk.length;
+    this.inFlight += n;
+    if (n > this.maxWrite) this.maxWrite = n;
+    this.term.write(chunk, () => {
+      this.inFlight -= n;
+      if (!this.disposed) this.handlers.onAck(n);
     });
   }
 
-  /** A line from the page itself (dimmed), e.g. "reset". */
+  /**
+   * Drops the output not yet written (it belongs to a run that is over: reset, relaunch) and
+   * acknowledges it, then writes a line from the page itself (dimmed), e.g. "reset".
+   */
+  restart(text: string): void {
+    const dropped = this.queued;
+    this.queue.length = 0;
+    this.queued = 0;
+    pump.forget(this);
+    if (dropped > 0) this.handlers.onAck(dropped);
+    this.note(text);
+  }
+
+  /** A line from the page itself (dimmed); it goes straight to xterm, ahead of queued output. */
   note(text: string): void {
     this.term.write(`\r\n\x1b[2m── ${text} ──\x1b[0m\r\n`);
   }
 
-  /** Resizes the terminal to its box; a hidden panel (zero size) is left alone. */
+  private fitSoon(): void {
+    if (this.fitFrame !== undefined || this.disposed) return;
+    this.fitFrame = requestAnimationFrame(() => {
+      this.fitFrame = undefined;
+      this.fit();
+    });
+  }
+
+  /** Resizes the terminal to its box, keeping the latest output in view; a hidden console (zero size) is left alone. */
   fit(): void {
-    if (this.element.offsetWidth > 0 && this.element.offsetHeight > 0) this.fitAddon.fit();
+    if (this.disposed || this.element.offsetWidth === 0 || this.element.offsetHeight === 0) return;
+    const dims = this.fitAddon.proposeDimensions();
+    if (!dims || !Number.isFinite(dims.cols) || !Number.isFinite(dims.rows)) return;
+    if (dims.cols === this.term.cols && dims.rows === this.term.rows) {
+      this.keepFollowing(); // shown again after a hidden spell: xterm's viewport may have moved
+      return;
+    }
+    this.term.resize(Math.max(2, dims.cols), Math.max(1, dims.rows));
+    this.keepFollowing();
+  }
+
+  private keepFollowing(): void {
+    if (this.stick && !this.following) this.term.scrollToBottom();
+  }
+
+  /** Whether the console shows the latest output (not scrolled back). */
+  get following(): boolean {
+    const buf = this.term.buffer.active;
+    return buf.viewportY >= buf.baseY;
   }
 
   focus(): void {
@@ -79,6 +195,9 @@ export class ConsoleView {
 
   dispose(): void {
     this.disposed = true;
+    this.resizeObserver.disconnect();
+    if (this.fitFrame !== undefined) cancelAnimationFrame(this.fitFrame);
+    pump.forget(this);
     this.term.dispose();
   }
 }

@@ -22,6 +22,7 @@ interface Card {
   readonly axisEnd: HTMLElement;
   readonly legend: HTMLElement;
   readonly kill: HTMLButtonElement;
+  readonly restart: HTMLButtonElement;
 }
 
 export class HostView {
@@ -32,6 +33,7 @@ export class HostView {
   constructor(
     private readonly model: Model,
     private readonly controller: Controller,
+    private readonly reportError: (message: string) => void,
   ) {
     this.element = h(
       'section',
@@ -49,20 +51,31 @@ export class HostView {
     const status = h('span', { class: 'cpu-status' });
     const kill = h('button', { class: 'danger small', testid: `kill-worker-${w.index}`, title: 'Terminate this worker, as if the host CPU failed' }, 'Kill worker');
     kill.addEventListener('click', () => this.controller.killWorker(w.index));
+    const restart = h('button', { class: 'small', testid: `restart-worker-${w.index}`, title: 'Start a new worker in its place and boot its guests again', hidden: true }, 'Restart worker');
+    restart.addEventListener('click', () => {
+      restart.disabled = true;
+      this.controller.restartWorker(w.index).then(
+        () => this.render(),
+        (e: unknown) => {
+          restart.disabled = false;
+          this.reportError(`host CPU ${w.index}: cannot restart: ${(e as Error).message}`);
+        },
+      );
+    });
     const map = h('div', { class: 'memory-map', testid: `memory-map-${w.index}` });
     const legend = h('div', { class: 'legend' });
     const axisEnd = h('span');
     const root = h(
       'article',
       { class: 'cpu-card', testid: `worker-${w.index}` },
-      h('div', { class: 'cpu-head' }, h('h3', {}, `Host CPU ${w.index}`), status, kill),
+      h('div', { class: 'cpu-head' }, h('h3', {}, `Host CPU ${w.index}`), status, kill, restart),
       h('div', { class: 'load' }, h('span', { class: 'muted' }, 'load'), h('div', { class: 'load-bar' }, loadBar), load),
       h('div', { class: 'section-title' }, 'WebAssembly memory'),
       map,
       h('div', { class: 'memory-axis' }, h('span', {}, '0x00000000'), axisEnd),
       legend,
     );
-    c = { root, load, loadBar, status, map, axisEnd, legend, kill };
+    c = { root, load, loadBar, status, map, axisEnd, legend, kill, restart };
     this.cards[w.index] = c;
     this.grid.append(root);
     return c;
@@ -74,13 +87,16 @@ export class HostView {
 
   private renderCard(w: WorkerView): void {
     const c = this.card(w);
+    // A crashed worker's guests are listed (struck through) until relaunched or removed.
     const guests = [...this.model.guests.values()].filter((g) => g.cpu === w.index);
     const load = w.crashed ? 0 : (w.stats?.load ?? 0);
     c.load.textContent = `${Math.round(load * 100)} %`;
     c.loadBar.style.width = `${Math.round(load * 100)}%`;
     c.status.textContent = w.crashed ? `crashed: ${w.crashed}` : `${guests.length} guest${guests.length === 1 ? '' : 's'}`;
     c.root.classList.toggle('crashed', w.crashed !== undefined);
-    c.kill.disabled = w.crashed !== undefined;
+    c.kill.hidden = w.crashed !== undefined;
+    if (c.restart.hidden !== (w.crashed === undefined)) c.restart.disabled = false;
+    c.restart.hidden = w.crashed === undefined;
     const memory = w.stats?.memoryBytes ?? 0;
     c.map.replaceChildren(...this.bands(guests, memory));
     c.axisEnd.textContent = memory ? `${hex32(memory)} (${formatBytes(memory)})` : '';

@@ -4,6 +4,7 @@
  */
 import { catalogue, type CatalogueEntry } from '../catalogue.js';
 import type { LaunchOptions } from '../launch-options.js';
+import { WEIGHTS, weightLabel } from '../weights.js';
 import type { BootMode } from '../worker/api.js';
 import { h } from './dom.js';
 
@@ -18,7 +19,7 @@ const RAM_CHOICES = [1, 4, 16, 64, 128, 256];
 export class Launcher {
   readonly element: HTMLElement;
   private readonly ram = h('select', { testid: 'opt-ram' }, h('option', { value: '' }, 'default'), ...RAM_CHOICES.map((m) => h('option', { value: m * MiB }, `${m} MiB`)));
-  private readonly weight = h('select', { testid: 'opt-weight' }, ...[0.25, 0.5, 1, 2, 4].map((w) => h('option', { value: w, selected: w === 1 }, `× ${w}`)));
+  private readonly weight = h('select', { testid: 'opt-weight' }, ...WEIGHTS.map((w) => h('option', { value: w, selected: w === 1 }, weightLabel(w))));
   private readonly mode = h('select', { testid: 'opt-mode' }, h('option', { value: '' }, 'default'), h('option', { value: 'bare' }, 'bare (M-mode)'), h('option', { value: 'kernel' }, 'kernel (S-mode + SBI)'));
   private readonly deterministic = h('input', { type: 'checkbox', testid: 'opt-deterministic' });
   private readonly bootargs = h('input', { type: 'text', placeholder: 'kernel command line', testid: 'opt-bootargs', spellcheck: 'false' });
@@ -32,14 +33,14 @@ export class Launcher {
         h('span', { class: 'entry-head' }, h('span', { class: 'entry-name' }, entry.name), entry.mode === 'kernel' ? h('span', { class: 'badge' }, 'kernel') : null),
         h('span', { class: 'entry-desc' }, entry.description),
       );
-      btn.addEventListener('click', () => void handlers.launchEntry(entry, this.options()));
+      btn.addEventListener('click', () => void handlers.launchEntry(entry, this.take()));
       list.append(h('li', {}, btn));
     }
     const fileInput = h('input', { type: 'file', testid: 'file-input', class: 'file-input' });
     fileInput.addEventListener('change', () => {
       const file = fileInput.files?.[0];
       fileInput.value = ''; // the same file can be picked again
-      if (file) void handlers.launchFile(file, this.options());
+      if (file) void handlers.launchFile(file, this.take());
     });
     const drop = h('label', { class: 'drop-zone', testid: 'drop-zone' }, fileInput, h('strong', {}, 'Run your own ELF'), h('span', {}, 'drop a RISC-V ELF or Linux Image here, or click to choose'));
     const opt = (label: string, control: HTMLElement) => h('label', { class: 'option' }, h('span', {}, label), control);
@@ -49,10 +50,31 @@ export class Launcher {
       h('h2', {}, 'Launch a guest'),
       list,
       h('h2', {}, 'Options for the next launch'),
-      h('div', { class: 'options' }, opt('RAM', this.ram), opt('CPU share', this.weight), opt('Boot', this.mode), opt('Kernel args', this.bootargs), h('label', { class: 'option check' }, this.deterministic, h('span', {}, 'deterministic time (mtime from instructions)'))),
+      h(
+        'div',
+        { class: 'options' },
+        opt('RAM', this.ram),
+        opt('CPU share', this.weight),
+        opt('Boot', this.mode),
+        opt('Kernel args', this.bootargs),
+        h('label', { class: 'option check' }, this.deterministic, h('span', {}, 'deterministic time (mtime from instructions)')),
+        h('p', { class: 'options-note' }, 'Boot mode and kernel args are for one launch: they go back to the default once used.'),
+      ),
       drop,
     );
     this.enableDrop(drop);
+  }
+
+  /**
+   * The options for a launch that is starting now. Boot mode and kernel arguments belong to one
+   * image, so they are used once and cleared: minios's `console=uart` must not follow into the
+   * next Linux. RAM, CPU share and deterministic time stay as chosen.
+   */
+  take(): LaunchOptions {
+    const o = this.options();
+    this.bootargs.value = '';
+    this.mode.value = '';
+    return o;
   }
 
   options(): LaunchOptions {
@@ -79,7 +101,7 @@ export class Launcher {
       e.preventDefault();
       zone.classList.remove('dragging');
       const file = e.dataTransfer?.files[0];
-      if (file) void this.handlers.launchFile(file, this.options());
+      if (file) void this.handlers.launchFile(file, this.take());
     });
   }
 }

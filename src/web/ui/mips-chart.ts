@@ -6,7 +6,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 const AXIS = { stroke: '#8b98a9', grid: { stroke: '#1d2733', width: 1 }, ticks: { stroke: '#1d2733', width: 1 }, font: '11px system-ui, sans-serif' };
-const HEIGHT = 120;
+/** Shorter on short windows (styles.css's max-height: 820px), where the exit table needs the room. */
+const chartHeight = (): number => (window.innerHeight <= 820 ? 80 : 120);
 
 export class MipsChart {
   private plot: uPlot | undefined;
@@ -17,12 +18,13 @@ export class MipsChart {
   update(t: readonly number[], mips: readonly number[]): void {
     const width = this.element.clientWidth;
     if (width === 0) return;
+    const height = chartHeight();
     const data: uPlot.AlignedData = [t.slice(), mips.slice()];
     if (!this.plot) {
       this.plot = new uPlot(
         {
           width,
-          height: HEIGHT,
+          height,
           legend: { show: false },
           cursor: { show: false },
           scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
@@ -37,7 +39,7 @@ export class MipsChart {
         this.element,
       );
     } else {
-      if (Math.abs(this.plot.width - width) > 1) this.plot.setSize({ width, height: HEIGHT });
+      if (Math.abs(this.plot.width - width) > 1 || this.plot.height !== height) this.plot.setSize({ width, height });
       this.plot.setData(data);
     }
   }

@@ -13,6 +13,7 @@ export class StatsView {
   private readonly values = new Map<string, HTMLElement>();
   private readonly chart: MipsChart;
   private readonly exitsBody: HTMLTableSectionElement;
+  private readonly regionLine: HTMLElement;
 
   constructor(private readonly guest: PageGuest) {
     const chartEl = h('div', { class: 'chart' });
@@ -31,8 +32,15 @@ export class StatsView {
       chartEl,
       h('div', { class: 'section-title' }, 'VM exits by rate'),
       h('table', { class: 'exits', testid: `exits-${guest.id}` }, h('thead', {}, h('tr', {}, h('th', {}, 'reason'), h('th', {}, 'total'), h('th', {}, '/s'))), this.exitsBody),
-      h('div', { class: 'region-line' }, `region ${hex32(guest.info.region.base)} · ${formatBytes(guest.info.region.size)} · RAM ${formatBytes(guest.info.ramBytes)}`),
+      (this.regionLine = h('div', { class: 'region-line' })),
     );
+    this.relaunched();
+  }
+
+  /** The guest runs again on another worker: a new region, and the chart starts over. */
+  relaunched(): void {
+    const g = this.guest;
+    this.regionLine.textContent = `region ${hex32(g.info.region.base)} · ${formatBytes(g.info.region.size)} · RAM ${formatBytes(g.info.ramBytes)}`;
   }
 
   private set(key: string, text: string): void {
@@ -43,7 +51,13 @@ export class StatsView {
   /** Redraws from the model; call while the panel is visible. */
   render(): void {
     const s = this.guest.stats;
-    if (!s) return;
+    if (!s) {
+      // No numbers (yet, or any more: a crashed worker's last ones would be stale).
+      for (const key of this.values.keys()) this.set(key, '–');
+      const why = this.guest.state === 'crashed' ? 'no numbers: its host CPU crashed' : 'no numbers yet';
+      this.exitsBody.replaceChildren(h('tr', {}, h('td', { class: 'muted', colspan: 3 }, why)));
+      return;
+    }
     this.set('mips', s.state === 'running' || s.mips > 0 ? s.mips.toFixed(s.mips >= 100 ? 0 : 1) : '0');
     this.set('instret', formatCount(s.instructions));
     this.set('share', `${Math.round(s.hostShare * 100)} %`);
