@@ -556,15 +556,24 @@ function handler(m, L) {
 
 /** Writes the prologue, both handlers and both vector tables (restart does it every slice). */
 function writeFixed(words, L) {
-  // prologue: stvec = t2, mtvec = t0, mcounteren = t3 (7), jump to t1; kernels enter at +0x10
-  words.set([csr(1, 0, STVEC, 7), csr(1, 0, MTVEC, 5), csr(1, 0, MCOUNTEREN, T3), jalr(0, 6, 0)], PROLOGUE >>> 2);
-  words.set([csr(1, 0, STVEC, 7), csr(1, 0, SCOUNTEREN, T3), jalr(0, 6, 0)], KERNEL_ENTRY >>> 2);
-  words.set(handler(true, L), M_HANDLER >>> 2);
-  words.set(handler(false, L), S_HANDLER >>> 2);
-  for (let i = 0; i < 16; i++) {
-    words[(M_VECTORS >>> 2) + i] = jal(0, M_HANDLER - (M_VECTORS + 4 * i));
-    words[(S_VECTORS >>> 2) + i] = jal(0, S_HANDLER - (S_VECTORS + 4 * i));
+  if (L.fixed === undefined) {
+    const f = new Uint32Array((S_VECTORS >>> 2) + 16);
+    // prologue: stvec = t2, mtvec = t0, mcounteren = t3 (7), jump to t1; kernels enter at +0x10
+    f.set([csr(1, 0, STVEC, 7), csr(1, 0, MTVEC, 5), csr(1, 0, MCOUNTEREN, T3), jalr(0, 6, 0)], PROLOGUE >>> 2);
+    f.set([csr(1, 0, STVEC, 7), csr(1, 0, SCOUNTEREN, T3), jalr(0, 6, 0)], KERNEL_ENTRY >>> 2);
+    f.set(handler(true, L), M_HANDLER >>> 2);
+    f.set(handler(false, L), S_HANDLER >>> 2);
+    for (let i = 0; i < 16; i++) {
+      f[(M_VECTORS >>> 2) + i] = jal(0, M_HANDLER - (M_VECTORS + 4 * i));
+      f[(S_VECTORS >>> 2) + i] = jal(0, S_HANDLER - (S_VECTORS + 4 * i));
+    }
+    L.fixed = f;
   }
+  // Words 7..15 and 96..127 (between the parts) are left as the attack wrote them.
+  const f = L.fixed;
+  words.set(f.subarray(PROLOGUE >>> 2, (KERNEL_ENTRY >>> 2) + 3), PROLOGUE >>> 2);
+  words.set(f.subarray(M_HANDLER >>> 2, (S_HANDLER >>> 2) + 32), M_HANDLER >>> 2);
+  words.set(f.subarray(M_VECTORS >>> 2), M_VECTORS >>> 2);
 }
 
 const mega = (ppn, flags) => u((ppn << 10) | flags);
