@@ -36,3 +36,5 @@ export { readSnapshot, MACHINE_DEVICES } from './state/snapshot.js';
 export type { Snapshot, SnapshotHeader } from './state/snapshot.js';
 export { SnapshotError, SNAPSHOT_EXTENSION, SNAPSHOT_MAJOR, SNAPSHOT_MINOR } from './state/format.js';
 export type { SnapshotErrorCode } from './state/format.js';
+export { MigrationSource, MigrationTarget } from './state/migration.js';
+export type { PageBatch, MigrationRound, MigrationOptions } from './state/migration.js';

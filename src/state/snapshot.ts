@@ -119,7 +119,19 @@ function bootSection(boot: BootRecord | undefined): { manifest?: BootManifest; b
  * Captures the guest's whole state as `.mvsnap` bytes. The guest is not changed; it can go on
  * running. Everything is taken at an instruction boundary (between two run() calls).
  */
-export async function captureSnapshot(guest: Guest): Promise<Uint8Array> {
+export function captureSnapshot(guest: Guest): Promise<Uint8Array> {
+  return capture(guest, true);
+}
+
+/**
+ * The same without RAM (its page map says no page is stored): the CPU, device, console and
+ * boot state that the final round of a live migration sends after the pages (migration.ts).
+ */
+export function captureState(guest: Guest): Promise<Uint8Array> {
+  return capture(guest, false);
+}
+
+async function capture(guest: Guest, withRam: boolean): Promise<Uint8Array> {
   const hv = guest.hypervisor;
   const core = hv.core;
   const h = guest.handle;
@@ -138,7 +150,7 @@ export async function captureSnapshot(guest: Guest): Promise<Uint8Array> {
   const pages = ramBytes / PAGE_BYTES;
   const map = new Uint8Array(Math.ceil(pages / 8));
   const kept: Uint8Array[] = [];
-  for (let p = 0; p < pages; p++) {
+  for (let p = 0; withRam && p < pages; p++) {
     const page = guest.pageView(p);
     if (!isZeroPage(new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES / 4))) {
       map[p >> 3]! |= 1 << (p & 7);
