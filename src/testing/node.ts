@@ -177,8 +177,9 @@ export class TestGuest implements AsyncDisposable {
     const s = this.sg;
     if (s.state === 'halted') return `powered off with exit code ${s.exitCode}`;
     if (s.state === 'faulted') {
-      if (s.fault?.kind === 'internal-error') return `was stopped by ${s.fault.message}`;
-      return `is stuck: exception ${s.fault?.cause} at pc 0x${(s.fault?.pc ?? 0).toString(16)} traps to itself`;
+      const f = s.fault;
+      if (f && f.kind !== 'stuck') return `is stopped: ${f.message}`;
+      return `is stuck: exception ${f?.cause} at pc 0x${(f?.pc ?? 0).toString(16)} traps to itself`;
     }
     return `is ${s.state} (pc 0x${this.guest.pc.toString(16)}, ${s.instructions} instructions)`;
   }
