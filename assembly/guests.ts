@@ -34,6 +34,19 @@ export const B_FAULT_CAUSE: u32 = 0x228;
 export const B_FAULT_PC: u32 = 0x22c;
 /** Why a halted guest halted: HALT_POWEROFF (test device, SBI shutdown) or HALT_PANIC (pvpanic). */
 export const B_HALT_REASON: u32 = 0x230;
+/**
+ * The trap before the last one (cause, epc, tval) and whether there was one: when a guest gets
+ * stuck in a trap loop (its handler faults on itself), the trap that sent it there is what a
+ * user needs, e.g. the unmapped address it jumped to. Diagnostic only: not in a snapshot.
+ */
+export const B_LAST_TRAP_CAUSE: u32 = 0x250;
+export const B_LAST_TRAP_EPC: u32 = 0x254;
+export const B_LAST_TRAP_TVAL: u32 = 0x258;
+export const B_LAST_TRAP_VALID: u32 = 0x25c;
+export const B_FIRST_FAULT_CAUSE: u32 = 0x260;
+export const B_FIRST_FAULT_EPC: u32 = 0x264;
+export const B_FIRST_FAULT_TVAL: u32 = 0x268;
+export const B_FIRST_FAULT_VALID: u32 = 0x26c;
 export const HALT_POWEROFF: u32 = 0;
 export const HALT_PANIC: u32 = 1;
 

@@ -16,7 +16,7 @@ import { irqUpdate, plicReset } from "./devices/plic";
 import { nextWake, runGuest } from "./run";
 import { B_KERNEL_MODE, sbiReset } from "./sbi";
 import { EXITS, EXIT_COUNT } from "./exits";
-import { FAULT_INTERNAL, STATUS_FAULTED, gCurrent, CREATE_BAD_SIZE } from "./guests";
+import { FAULT_INTERNAL, STATUS_FAULTED, gCurrent, CREATE_BAD_SIZE, B_FIRST_FAULT_CAUSE, B_FIRST_FAULT_VALID, B_LAST_TRAP_VALID } from "./guests";
 import { BLOCK_SIZE } from "./layout";
 import { flushTlb } from "./hart";
 import { B_COW_COPIES, B_DIRTY_MAP, B_PAGE_MAP, materialize, shareAll, sharedPages } from "./ram";
@@ -60,6 +60,8 @@ export function guestReset(h: i32): void {
   store<u32>(H_PRIV, PRIV_M);
   store<u32>(gBlock + B_STATUS, STATUS_RUNNABLE);
   store<u32>(gBlock + B_EXIT_CODE, 0);
+  store<u32>(gBlock + B_LAST_TRAP_VALID, 0);
+  store<u32>(gBlock + B_FIRST_FAULT_VALID, 0);
   store<f64>(gBlock + B_TIME_BASE, hostTicks());
   store<u64>(gBlock + B_TIME_SKIP, 0);
   store<u32>(gBlock + B_KERNEL_MODE, 0);
@@ -216,6 +218,20 @@ export function guestFaultCause(h: i32): u32 {
 
 export function guestFaultPc(h: i32): u32 {
   return isGuest(h) ? load<u32>(blockOrZero(h) + B_FAULT_PC) : 0;
+}
+
+/**
+ * After STOP_FAULTED: the trap taken just before the guest got stuck (field 0 cause, 1 epc,
+ * 2 tval), e.g. the jump to an unmapped address whose handler then faulted on itself.
+ * guestFaultFirstValid says whether there was one.
+ */
+export function guestFaultFirst(h: i32, field: u32): u32 {
+  if (!isGuest(h) || field > 2) return 0;
+  return load<u32>(blockOrZero(h) + B_FIRST_FAULT_CAUSE + (field << 2));
+}
+
+export function guestFaultFirstValid(h: i32): u32 {
+  return isGuest(h) ? load<u32>(blockOrZero(h) + B_FIRST_FAULT_VALID) : 0;
 }
 
 /**

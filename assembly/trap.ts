@@ -9,7 +9,10 @@ import {
 } from "./hart";
 import { contextChanged } from "./tlbcontext";
 import { countExit, EXIT_EXCEPTION, EXIT_INTERRUPT } from "./exits";
-import { B_FAULT_CAUSE, B_FAULT_PC, B_STATUS, STATUS_FAULTED, gBlock } from "./guests";
+import {
+  B_FAULT_CAUSE, B_FAULT_PC, B_FIRST_FAULT_CAUSE, B_FIRST_FAULT_EPC, B_FIRST_FAULT_TVAL, B_FIRST_FAULT_VALID,
+  B_LAST_TRAP_CAUSE, B_LAST_TRAP_EPC, B_LAST_TRAP_TVAL, B_LAST_TRAP_VALID, B_STATUS, STATUS_FAULTED, gBlock,
+} from "./guests";
 import { requestStop, STOP_FAULTED } from "./stop";
 import { cover } from "./checked";
 import {
@@ -67,8 +70,17 @@ export function takeTrap(cause: u32, tval: u32, epc: u32): void {
     store<u32>(gBlock + B_STATUS, STATUS_FAULTED);
     store<u32>(gBlock + B_FAULT_CAUSE, cause);
     store<u32>(gBlock + B_FAULT_PC, epc);
+    // The trap that led here (e.g. a jump to an unmapped address, whose handler at mtvec = 0 then faults).
+    store<u32>(gBlock + B_FIRST_FAULT_VALID, load<u32>(gBlock + B_LAST_TRAP_VALID));
+    store<u32>(gBlock + B_FIRST_FAULT_CAUSE, load<u32>(gBlock + B_LAST_TRAP_CAUSE));
+    store<u32>(gBlock + B_FIRST_FAULT_EPC, load<u32>(gBlock + B_LAST_TRAP_EPC));
+    store<u32>(gBlock + B_FIRST_FAULT_TVAL, load<u32>(gBlock + B_LAST_TRAP_TVAL));
     requestStop(STOP_FAULTED);
   }
+  store<u32>(gBlock + B_LAST_TRAP_CAUSE, cause);
+  store<u32>(gBlock + B_LAST_TRAP_EPC, epc);
+  store<u32>(gBlock + B_LAST_TRAP_TVAL, tval);
+  store<u32>(gBlock + B_LAST_TRAP_VALID, 1);
 }
 
 export function mret(): void {

@@ -456,14 +456,14 @@ describe('minivisor CLI: robustness (issue 17)', () => {
     expect(r.status).toBe(1);
   });
 
-  it('a jump to an unmapped address with no trap handler is not blamed on address 0 alone', () => {
+  it('a jump to an unmapped address with no trap handler is reported at its target, not at address 0', () => {
     const elf = tempFile('jump.elf', programElf([...rv.li(reg.t0, 0x1234_5678), jr(reg.t0)]));
     const r = minivisor(['run', elf]);
     expect(r.stderr).toMatch(/^minivisor: the guest is stuck after \d+ instructions: /);
     expect(r.stderr.replace(/^.*?instructions: /, '')).toBe(
-      'exception instruction_access_fault (cause 1) at 0x00000000, over and over: ' +
-        'it has no trap handler (mtvec = 0), so an earlier exception sent it to address 0, where it faults again; ' +
-        "the earlier exception's PC is not recorded (exceptions taken: 2 instruction_access_fault). Set mtvec to a trap handler to see where it happened\n",
+      'exception instruction_access_fault (cause 1) at 0x12345678, and it has no trap handler (mtvec = 0): ' +
+        'the exception sent it to address 0, where it faults again (exception instruction_access_fault (cause 1) at 0x00000000, over and over). ' +
+        'Set mtvec to a trap handler\n',
     );
     expect(r.status).toBe(1);
   });

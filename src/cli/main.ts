@@ -135,9 +135,9 @@ const PRIV_M = 3;
 /**
  * Why a guest is stuck on an exception, in words. The core stops a guest when an exception's
  * handler is the very instruction that raised it. With the trap vector unset (0), the exception
- * that started it sent the guest to address 0, where fetching faults again: that first
- * exception's PC is not kept by the core, so say so instead of blaming address 0, and name the
- * exceptions the guest took (from its exit counters).
+ * that started it sent the guest to address 0, where fetching faults again: name that first
+ * exception (the core keeps it: fault.previous), not address 0; without it, name the exceptions
+ * the guest took (from its exit counters).
  */
 function describeStuck(guest: Guest, fault: GuestFault, cmd: RunCommand): string {
   const what = `exception ${EXCEPTION_NAMES[fault.cause & 0xf] ?? fault.cause} (cause ${fault.cause})`;
@@ -146,6 +146,14 @@ function describeStuck(guest: Guest, fault: GuestFault, cmd: RunCommand): string
   const tvec = hartWord(guest, inM ? H_MTVEC : H_STVEC);
   const kernelHint =
     cmd.mode === 'kernel' && !inM ? '; with --kernel the guest starts in S-mode and must set stvec (a bare-metal M-mode program runs without --kernel)' : '';
+  if (fault.kind === 'stuck' && fault.previous !== undefined && (tvec & ~3) === 0) {
+    const p = fault.previous;
+    const first = `exception ${EXCEPTION_NAMES[p.cause & 0xf] ?? p.cause} (cause ${p.cause}) at ${hex32(p.pc)}${p.tval !== 0 && p.tval !== p.pc ? ` (address ${hex32(p.tval)})` : ''}`;
+    return (
+      `${first}, and it has no trap handler (${tvecName} = 0): the exception sent it to address 0, where it faults again ` +
+      `(${what} at ${hex32(fault.pc)}, over and over). Set ${tvecName} to a trap handler${kernelHint}`
+    );
+  }
   if ((tvec & ~3) === 0) {
     const taken = guest
       .exits()

@@ -58,6 +58,10 @@ export interface CoreExports {
   guestFaultCause(h: GuestHandle): number;
   /** u32, after STOP_FAULTED: the PC where the guest is stuck */
   guestFaultPc(h: GuestHandle): number;
+  /** u32, after STOP_FAULTED: the trap taken just before it got stuck: field 0 cause, 1 epc, 2 tval */
+  guestFaultFirst(h: GuestHandle, field: number): number;
+  /** u32: 1 when there was such a trap */
+  guestFaultFirstValid(h: GuestHandle): number;
   /**
    * u32: byte offset of the guest's control block with its architectural state brought up to
    * date: x0..x31, PC, privilege and CSRs in the first HART_STATE_BYTES, device state at
@@ -155,6 +159,8 @@ export const CORE_FUNCTION_EXPORTS = [
   'hostSetMemoryLimit',
   'guestFaultCause',
   'guestFaultPc',
+  'guestFaultFirst',
+  'guestFaultFirstValid',
   'guestStatePtr',
   'guestRegionBase',
   'guestRegionSize',

@@ -44,7 +44,13 @@ export class GuestCreateError extends Error {
  * trapped while running the guest (a hypervisor bug, contained to this guest; cause = FAULT_INTERNAL).
  */
 export type GuestFault =
-  | { readonly kind: 'stuck'; readonly cause: number; readonly pc: number }
+  | {
+      readonly kind: 'stuck';
+      readonly cause: number;
+      readonly pc: number;
+      /** the trap that led there, when there was one: e.g. a jump to an unmapped address (its epc and tval) whose handler then faulted on itself */
+      readonly previous?: { readonly cause: number; readonly pc: number; readonly tval: number };
+    }
   | { readonly kind: 'internal-error'; readonly cause: number; readonly pc: number; readonly message: string };
 
 /**
@@ -406,6 +412,14 @@ export class Guest {
         pc,
         message: `internal error in the hypervisor core while running this guest (${this.internalError ?? 'WebAssembly trap'}); the guest was stopped, other guests are unaffected`,
       };
+    }
+    if (this.core.guestFaultFirstValid(h) !== 0) {
+      const previous = {
+        cause: this.core.guestFaultFirst(h, 0) >>> 0,
+        pc: this.core.guestFaultFirst(h, 1) >>> 0,
+        tval: this.core.guestFaultFirst(h, 2) >>> 0,
+      };
+      if (previous.pc !== pc || previous.cause !== cause) return { kind: 'stuck', cause, pc, previous };
     }
     return { kind: 'stuck', cause, pc };
   }
