@@ -46,6 +46,9 @@ export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } |
 
 export const HELP_TEXT = `Usage: minivisor run <guest.elf> [options]
        minivisor run --kernel <image> [--append "<bootargs>"] [options]
+       minivisor run <file.mvsnap> [options]          (continue a snapshot)
+       minivisor snapshot <guest.elf> --until TEXT [--type INPUT] -o FILE
+                                                      (or --kernel <image>; see snapshot --help)
        minivisor init-test <guest.elf> [--out FILE]   (or --kernel <image>)
        minivisor serve [--port N] [--host H] [--base /path/] [--open]
        minivisor --help | --version

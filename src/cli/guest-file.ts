@@ -14,6 +14,12 @@ import { open, stat } from 'node:fs/promises';
 import { RAM_MAX_BYTES } from '../core/abi.js';
 import { ElfError, formatBytes, isLinuxImage, parseElf } from '../loader/elf.js';
 import { KernelError, parseKernel } from '../loader/kernel.js';
+import { SNAPSHOT_MAGIC } from '../state/format.js';
+
+/** Whether bytes start with the .mvsnap signature. */
+export function isSnapshotHeader(bytes: Uint8Array): boolean {
+  return bytes.length >= SNAPSHOT_MAGIC.length && SNAPSHOT_MAGIC.every((b, i) => bytes[i] === b);
+}
 
 /** Extra room above the largest RAM a guest can have, for ELF headers, symbols and debug sections. */
 export const GUEST_FILE_SLACK_BYTES = 64 * 2 ** 20;
@@ -72,6 +78,8 @@ function describeOpenError(file: string, e: unknown): GuestFileError {
  * the file is not an image of the kind wanted; the message is the one the whole file would get.
  */
 function checkHeader(header: Uint8Array, mode: 'bare' | 'kernel'): void {
+  // A snapshot (.mvsnap) carries its own machine: `minivisor run` restores it.
+  if (isSnapshotHeader(header)) return;
   const elf = header.length >= 4 && header[0] === 0x7f && header[1] === 0x45 && header[2] === 0x4c && header[3] === 0x46;
   if (elf) return;
   if (mode === 'kernel') {

@@ -21,7 +21,9 @@ import { Hypervisor, GuestCreateError, checkRamSize, type Guest, type GuestFault
 import { CoreLoadError } from '../core/wasm.js';
 import { ElfError, hex32, parseElf } from '../loader/elf.js';
 import { KernelError } from '../loader/kernel.js';
-import { GuestFileError, readGuestFile as readGuestImage } from './guest-file.js';
+import { GuestFileError, isSnapshotHeader, readGuestFile as readGuestImage } from './guest-file.js';
+import { SNAPSHOT_HELP_TEXT, describeWritten, parseSnapshotArgs, takeSnapshot, type SnapshotCommand } from './snapshot-command.js';
+import { SnapshotError } from '../state/format.js';
 import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
 import { HELP_TEXT, UsageError, parseCommandLine, type Command, type RunCommand } from './args.js';
 import { runGuest, type RunIo, type RunOutcome } from './run.js';
@@ -70,10 +72,82 @@ async function readGuestFile(file: string, mode: 'bare' | 'kernel'): Promise<Uin
   }
 }
 
+async function createHypervisor(): Promise<Hypervisor> {
+  try {
+    return await Hypervisor.create();
+  } catch (e) {
+    if (e instanceof CoreLoadError) throw new CliFailure(e.message, EXIT_HOST_ERROR);
+    throw e;
+  }
+}
+
+/** `minivisor run file.mvsnap`: the snapshot carries its machine; the run flags apply. */
+async function runSnapshot(cmd: RunCommand, bytes: Uint8Array, io: RunIo): Promise<number> {
+  if (cmd.mode === 'kernel' || cmd.bootargs !== undefined) {
+    throw new CliFailure(`${cmd.file} is a snapshot: it carries its own boot mode and command line; run it without --kernel and --append`, EXIT_USAGE, true);
+  }
+  const hv = await createHypervisor();
+  let guest: Guest;
+  try {
+    guest = await hv.restore(bytes);
+  } catch (e) {
+    if (e instanceof SnapshotError) throw new CliFailure(`${cmd.file}: ${e.message}`, e.code === 'no-room' ? EXIT_HOST_ERROR : EXIT_USAGE, e.code !== 'no-room');
+    throw e;
+  }
+  try {
+    if (cmd.deterministic) guest.setDeterministic(true);
+    const started = performance.now();
+    const outcome = await runGuest(guest, cmd, io);
+    const seconds = (performance.now() - started) / 1000;
+    const status = reportOutcome(outcome, cmd, io, guest);
+    if (cmd.stats) io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}`);
+    return status;
+  } finally {
+    guest.destroy();
+  }
+}
+
+async function snapshotCommand(cmd: SnapshotCommand, io: RunIo): Promise<number> {
+  const bytes = await readGuestFile(cmd.file, cmd.mode);
+  if (isSnapshotHeader(bytes)) throw new CliFailure(`${cmd.file} is already a snapshot; to continue it: minivisor run ${cmd.file}`, EXIT_USAGE, true);
+  const hv = await createHypervisor();
+  let guest: Guest;
+  try {
+    guest = hv.createGuest({ ramBytes: cmd.ramBytes, deterministic: cmd.deterministic });
+  } catch (e) {
+    if (e instanceof GuestCreateError) throw new CliFailure(e.message, EXIT_HOST_ERROR);
+    throw e;
+  }
+  try {
+    try {
+      if (cmd.mode === 'bare') guest.load(bytes);
+      else guest.bootKernel(bytes, { bootargs: cmd.bootargs });
+    } catch (e) {
+      if (e instanceof ElfError || e instanceof KernelError) throw new CliFailure(`${cmd.file}: ${e.message}`, EXIT_USAGE, true);
+      throw e;
+    }
+    const outcome = await takeSnapshot(guest, cmd, io.stdout);
+    switch (outcome.kind) {
+      case 'written':
+        io.stderr.write(describeWritten(cmd, outcome));
+        return 0;
+      case 'timeout':
+        io.stderr.write(`minivisor: no snapshot written: the console did not show ${JSON.stringify(outcome.waitingFor)} within ${cmd.timeoutSeconds} s (--timeout)\n`);
+        return EXIT_LIMIT;
+      case 'stopped':
+        io.stderr.write(`minivisor: no snapshot written: ${outcome.why} before the console showed ${JSON.stringify(outcome.waitingFor)}\n`);
+        return EXIT_HOST_ERROR;
+    }
+  } finally {
+    guest.destroy();
+  }
+}
+
 async function run(cmd: RunCommand, io: RunIo): Promise<number> {
   const problem = checkRamSize(cmd.ramBytes);
   if (problem) throw new CliFailure(problem, EXIT_USAGE, true);
   const bytes = await readGuestFile(cmd.file, cmd.mode);
+  if (isSnapshotHeader(bytes)) return runSnapshot(cmd, bytes, io);
   const imageError = (e: unknown): unknown =>
     e instanceof ElfError || e instanceof KernelError ? new CliFailure(`${cmd.file}: ${e.message}`, EXIT_USAGE, true) : e;
   // Parsed once. A bare-metal ELF is validated before loading the core, so a bad one is reported
@@ -85,13 +159,7 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
     throw imageError(e);
   }
 
-  let hv: Hypervisor;
-  try {
-    hv = await Hypervisor.create();
-  } catch (e) {
-    if (e instanceof CoreLoadError) throw new CliFailure(e.message, EXIT_HOST_ERROR);
-    throw e;
-  }
+  const hv = await createHypervisor();
   let guest;
   try {
     guest = hv.createGuest({ ramBytes: cmd.ramBytes, deterministic: cmd.deterministic });
@@ -221,6 +289,14 @@ function reportOutcome(outcome: RunOutcome, cmd: RunCommand, io: RunIo, guest: G
 export async function main(argv: readonly string[], io: RunIo = defaultIo()): Promise<number> {
   let cmd: Command;
   try {
+    if (argv[0] === 'snapshot') {
+      const snapCmd = parseSnapshotArgs(argv.slice(1));
+      if (snapCmd.kind === 'snapshot-help') {
+        io.stdout.write(SNAPSHOT_HELP_TEXT);
+        return 0;
+      }
+      return await snapshotCommand(snapCmd, io);
+    }
     if (argv[0] === 'serve') {
       // `minivisor serve`: the page shipped in the package, on a local HTTP server (serve.ts).
       const serveCmd = parseServeArgs(argv.slice(1));
