@@ -93,7 +93,7 @@ for t in base m a c csr traps interrupts wfi devices fencei; do
     guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c
 done
 # the privileged tests also link their S/M trap handlers (isa/priv.h)
-for t in priv-deleg priv-vm priv-int priv-traps isolation; do
+for t in priv-deleg priv-vm priv-int priv-traps triggers isolation; do
     guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c isa/priv_lib.S
 done
 # a kernel-mode guest (starts in S-mode, SBI from the hypervisor): its own entry

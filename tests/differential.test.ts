@@ -17,7 +17,7 @@ const cases: Case[] = [
   { elf: 'echo.elf', input: 'hello world\nsecond line\nexit\n' },
   { elf: 'bench.elf', ignore: /^instructions: / },
   { elf: 'bench-paged.elf', ignore: /^instructions: / },
-  ...['base', 'm', 'a', 'c', 'csr', 'traps', 'interrupts', 'wfi', 'devices', 'fencei', 'priv-deleg', 'priv-vm', 'priv-int', 'priv-traps', 'isolation'].map((g) => ({ elf: `isa-${g}.elf` })),
+  ...['base', 'm', 'a', 'c', 'csr', 'traps', 'interrupts', 'wfi', 'devices', 'fencei', 'priv-deleg', 'priv-vm', 'priv-int', 'priv-traps', 'triggers', 'isolation'].map((g) => ({ elf: `isa-${g}.elf` })),
 ];
 
 const normalise = (text: string, ignore?: RegExp): string =>

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runOnCore } from './helpers/guests.js';
 
-const groups = ['base', 'm', 'a', 'c', 'csr', 'traps', 'interrupts', 'wfi', 'devices', 'fencei', 'priv-deleg', 'priv-vm', 'priv-int', 'priv-traps', 'isolation'];
+const groups = ['base', 'm', 'a', 'c', 'csr', 'traps', 'interrupts', 'wfi', 'devices', 'fencei', 'priv-deleg', 'priv-vm', 'priv-int', 'priv-traps', 'triggers', 'isolation'];
 
 describe('ISA suite on minivisor', () => {
   for (const group of groups) {
