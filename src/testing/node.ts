@@ -10,6 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Hypervisor, type Guest } from '../core/hypervisor.js';
+import { readSnapshot, type Snapshot } from '../state/snapshot.js';
+import { SNAPSHOT_MAGIC } from '../state/format.js';
 import { Scheduler, type GuestState, type ScheduledGuest } from '../core/scheduler.js';
 import type { ExitStats } from '../core/exits.js';
 import { ConsoleTranscript, describePattern, lastLines, type Pattern } from './console-waiter.js';
@@ -86,6 +88,15 @@ export class TestGuest implements AsyncDisposable {
       text: () => this.transcript.text(),
     };
     this.pump();
+  }
+
+  /**
+   * The guest's whole state now, as `.mvsnap` bytes: write them to a file, or launch them again
+   * (launchGuest(bytes)) to start another test from exactly here.
+   */
+  snapshot(): Promise<Uint8Array> {
+    this.ensureOpen('snapshot');
+    return this.guest.snapshot();
   }
 
   /** Types text into the guest's UART (as if on its terminal). */
@@ -224,14 +235,50 @@ export class TestGuest implements AsyncDisposable {
 
 let shared: Promise<Hypervisor> | undefined;
 
+/** Snapshots already read and checked, by path: a suite that starts every test from one file reads it once. */
+const snapshotsByPath = new Map<string, Promise<Snapshot>>();
+const snapshotsByBytes = new WeakMap<Uint8Array, Promise<Snapshot>>();
+
+function isSnapshotBytes(bytes: Uint8Array): boolean {
+  return bytes.length >= SNAPSHOT_MAGIC.length && SNAPSHOT_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+async function snapshotOf(image: string | URL | Uint8Array | Snapshot): Promise<Snapshot | Uint8Array> {
+  if (!(image instanceof Uint8Array) && typeof image !== 'string' && !(image instanceof URL)) return image;
+  if (image instanceof Uint8Array) {
+    if (!isSnapshotBytes(image)) return image;
+    let p = snapshotsByBytes.get(image);
+    if (!p) snapshotsByBytes.set(image, (p = readSnapshot(image)));
+    return p;
+  }
+  const key = image instanceof URL ? image.href : image;
+  const cached = snapshotsByPath.get(key);
+  if (cached) return cached;
+  const bytes = new Uint8Array(await readFile(image));
+  if (!isSnapshotBytes(bytes)) return bytes;
+  const p = readSnapshot(bytes);
+  snapshotsByPath.set(key, p);
+  p.catch(() => snapshotsByPath.delete(key));
+  return p;
+}
+
 /**
- * Launches a guest from an ELF (or, in kernel mode, a RISC-V Linux Image) given as a path or
- * bytes, and starts running it.
+ * Launches a guest and starts running it, from an ELF (or, in kernel mode, a RISC-V Linux Image)
+ * or from a snapshot (`.mvsnap`, e.g. Linux booted once in a global setup: see docs/testing.md),
+ * given as a path, a URL or bytes. A snapshot brings its own RAM size, mode and command line
+ * (`ram`, `mode` and `bootargs` do not apply); it is read once per path and restored in
+ * milliseconds for every further launch.
  */
-export async function launchGuest(image: string | URL | Uint8Array, options: LaunchOptions = {}): Promise<TestGuest> {
-  const bytes = image instanceof Uint8Array ? image : new Uint8Array(await readFile(image));
+export async function launchGuest(image: string | URL | Uint8Array | Snapshot, options: LaunchOptions = {}): Promise<TestGuest> {
+  const source = await snapshotOf(image);
   shared ??= Hypervisor.create();
   const hv = await shared;
+  if (!(source instanceof Uint8Array)) {
+    const restored = await hv.restore(source);
+    if (options.deterministic) restored.setDeterministic(true);
+    return new TestGuest(hv, restored, options);
+  }
+  const bytes = source;
   const guest = hv.createGuest({ ramBytes: parseSize(options.ram ?? '64M'), deterministic: options.deterministic ?? false });
   try {
     if ((options.mode ?? 'bare') === 'kernel') guest.bootKernel(bytes, { bootargs: options.bootargs ?? '' });
