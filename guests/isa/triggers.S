@@ -285,6 +285,9 @@
     M_TRY(lw a1, 8(a2))
     CHECK_NO_TRAP "load, M, the word after"
     CHECK   a1, 0x33333333, "load, M, the word after: loaded"
+    /* other loads from its page came first: it still fires (no cached shortcut) */
+    M_TRY(lw a1, 4(a2))
+    CHECK_TRAP 3, "load, M, lw after loads of the same page"
     li      a1, 0x0badf00d
     M_TRY(sw a1, 4(a2))
     CHECK_NO_TRAP "load trigger, store"
@@ -304,6 +307,12 @@
     CHECK_BP_TVAL a3, "store, M, sw"
     M_TRY(sb a1, 8(a2))
     CHECK_TRAP 3, "store, M, sb"
+    li      a1, 0x11111111
+    M_TRY(sw a1, 0(a2))
+    CHECK_NO_TRAP "store, M, another word of the page"
+    li      a1, 0x77
+    M_TRY(sw a1, 8(a2))
+    CHECK_TRAP 3, "store, M, sw after a store to the same page"
     M_TRY(c.sw a1, 8(a2))
     CHECK_TRAP 3, "store, M, c.sw"
     li      a1, 0x77
