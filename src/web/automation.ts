@@ -48,8 +48,9 @@ export interface ConsoleInfo {
   readonly screen: string[];
   /** output bytes waiting for their frame */
   readonly queued: number;
-  /** the largest single write handed to xterm so far */
+  /** the largest single write handed to xterm so far, and the bytes written in all */
   readonly maxWrite: number;
+  readonly written: number;
 }
 
 export interface MinivisorAutomation {
@@ -139,7 +140,7 @@ export function createAutomation(model: Model, controller: Controller, app: App,
       const buf = c.term.buffer.active;
       const screen: string[] = [];
       for (let i = 0; i < c.term.rows; i++) screen.push(buf.getLine(buf.viewportY + i)?.translateToString(true) ?? '');
-      return { cols: c.term.cols, rows: c.term.rows, following: c.following, screen, queued: c.queued, maxWrite: c.maxWrite };
+      return { cols: c.term.cols, rows: c.term.rows, following: c.following, screen, queued: c.queued, maxWrite: c.maxWrite, written: c.written };
     },
     workers: () => model.workers.map((w) => ({ index: w.index, load: w.stats?.load ?? 0, memoryBytes: w.stats?.memoryBytes ?? 0, ...(w.crashed ? { crashed: w.crashed } : {}) })),
   };

@@ -12,7 +12,7 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
-import { OutputPump, type PumpTarget } from './output-pump.js';
+import { OutputPump, SMALL_BYTES, type PumpTarget } from './output-pump.js';
 
 export interface ConsoleHandlers {
   readonly onInput: (bytes: Uint8Array) => void;
@@ -21,9 +21,9 @@ export interface ConsoleHandlers {
 
 const encoder = new TextEncoder();
 /** One pump for every console: they share the per-frame budget. */
-const pump = new OutputPump();
+export const pump = new OutputPump();
 /** Output this small, arriving at an idle console, is written at once (a key's echo). */
-const DIRECT_BYTES = 4096;
+const DIRECT_BYTES = SMALL_BYTES;
 /** Bytes handed to xterm and not yet parsed, per console: more waits in our queue. */
 const MAX_IN_FLIGHT = 64 * 1024;
 
@@ -38,8 +38,9 @@ export class ConsoleView implements PumpTarget {
   queued = 0;
   /** bytes handed to xterm, not yet parsed */
   private inFlight = 0;
-  /** the largest single write handed to xterm (for tests and the bench) */
+  /** the largest single write handed to xterm, and all bytes written (for tests and the bench) */
   maxWrite = 0;
+  written = 0;
   /** keep the latest output in view: false only while the learner has scrolled back */
   private stick = true;
 
@@ -63,6 +64,7 @@ export class ConsoleView implements PumpTarget {
     });
     this.term.loadAddon(this.fitAddon);
     this.term.open(element);
+    skipEmptySelectionRedraws(this.term);
     this.term.onData((data) => {
       this.stick = true; // xterm scrolls to the bottom on input
       handlers.onInput(encoder.encode(data));
@@ -122,6 +124,7 @@ export class ConsoleView implements PumpTarget {
     if (n > this.maxWrite) this.maxWrite = n;
     this.term.write(chunk, () => {
       this.inFlight -= n;
+      this.written += n;
       if (!this.disposed) this.handlers.onAck(n);
     });
   }
@@ -200,4 +203,28 @@ export class ConsoleView implements PumpTarget {
     pump.forget(this);
     this.term.dispose();
   }
+}
+
+/**
+ * xterm 6 asks its selection layer to redraw after every scroll, and the DOM renderer answers by
+ * re-rendering every row, selection or not, even while the terminal is hidden (its own refresh
+ * is paused then, this path is not). For a flooding console that is a second full render per
+ * frame, and in a hidden tab each glyph is re-measured in a box of width 0 (nothing caches):
+ * most of the page's time under a flood. With no selection before or after there is nothing to
+ * redraw (the rows themselves are refreshed by the normal path), so the call is skipped.
+ * Private API: if xterm's shape differs, nothing is changed.
+ */
+function skipEmptySelectionRedraws(term: Terminal): void {
+  type Range = [number, number] | undefined;
+  type RenderService = { handleSelectionChanged?: (start: Range, end: Range, columnSelectMode: boolean) => void };
+  const rs = (term as unknown as { _core?: { _renderService?: RenderService } })._core?._renderService;
+  const original = rs?.handleSelectionChanged;
+  if (!rs || typeof original !== 'function') return;
+  let had = false;
+  rs.handleSelectionChanged = (start, end, columnSelectMode) => {
+    const has = start !== undefined && end !== undefined;
+    if (!has && !had) return;
+    had = has;
+    original.call(rs, start, end, columnSelectMode);
+  };
 }

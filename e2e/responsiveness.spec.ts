@@ -1,0 +1,47 @@
+/**
+ * Typing into one guest while another floods its console (escape's attack 'g'). The flood must
+ * reach xterm in small pieces (xterm parses a write in one go: a 256 KiB write was a long task
+ * that held up every key), the flooding guest must be held back by backpressure, and keys typed
+ * into echo must come back promptly. The timing bound is loose (a shared CI machine); the
+ * figures themselves are `npm run bench:page`'s job.
+ */
+import { test, expect } from '@playwright/test';
+import { expectConsole, guestId, openPage } from './helpers.js';
+
+test('a console flood does not hold up typing in another guest', async ({ page }) => {
+  await openPage(page, '?launch=escape,echo,spinner,spinner');
+  const [escape, echo] = [await guestId(page, 'escape'), await guestId(page, 'echo')];
+  await expectConsole(page, escape, 'escape>');
+  await expectConsole(page, echo, '> ');
+  await page.evaluate((i) => window.minivisor.type(i, 'g'), escape);
+  await expectConsole(page, escape, 'flood: line 1 of');
+
+  // Keys into echo while the flood goes on in the tab on screen, timed in the page: from the
+  // keypress to its echo in xterm's buffer.
+  const latencies = await page.evaluate(async (i) => {
+    const out: number[] = [];
+    const last = () => window.minivisor.text(i).split('\n').pop() ?? '';
+    for (const ch of 'abcdefghijkl') {
+      const t0 = performance.now();
+      await window.minivisor.type(i, ch);
+      while (!last().endsWith(ch)) await new Promise((r) => setTimeout(r, 1));
+      out.push(Math.round(performance.now() - t0));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return out;
+  }, echo);
+  await page.evaluate((i) => window.minivisor.type(i, '\r'), echo);
+  await expectConsole(page, echo, 'echo: abcdefghijkl');
+  latencies.sort((a, b) => a - b);
+  expect(latencies[Math.floor(latencies.length / 2)], `median key-to-echo of ${latencies.join(', ')} ms`).toBeLessThan(150);
+  expect(latencies[latencies.length - 1], `slowest key-to-echo of ${latencies.join(', ')} ms`).toBeLessThan(600);
+
+  // The flood was still going, and it reached xterm in pieces of at most 64 KiB.
+  const flood = await page.evaluate((i) => window.minivisor.console(i), escape);
+  expect(await page.evaluate((i) => window.minivisor.text(i).includes('flood done'), escape)).toBe(false);
+  expect(flood.maxWrite).toBeLessThanOrEqual(64 * 1024);
+  expect(flood.written).toBeGreaterThan(64 * 1024);
+  // Backpressure: what waits for xterm stays within the worker's window, and the worker says so.
+  expect(flood.queued).toBeLessThanOrEqual(256 * 1024);
+  await expect.poll(() => page.evaluate((i) => window.minivisor.stats(i)?.unacked ?? 0, escape)).toBeLessThanOrEqual(256 * 1024);
+});
