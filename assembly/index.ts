@@ -346,3 +346,11 @@ export function guestCowCopies(h: i32): f64 {
 export function guestSharedPages(h: i32): u32 {
   return isGuest(h) ? sharedPages(h) : 0;
 }
+
+/** 1 when h's RAM page p (wherever it lives) is all zero: a snapshot leaves such pages out. */
+export function guestPageIsZero(h: i32, p: u32): u32 {
+  const page = guestPagePtr(h, p);
+  if (page == 0) return 0;
+  for (let a = page, end = page + 0x1000; a < end; a += 8) if (load<u64>(a) != 0) return 0;
+  return 1;
+}

@@ -117,6 +117,8 @@ export interface CoreExports {
   guestCowCopies(h: GuestHandle): number;
   /** u32: pages of h currently shared with a fork */
   guestSharedPages(h: GuestHandle): number;
+  /** u32: 1 when h's RAM page p is all zero */
+  guestPageIsZero(h: GuestHandle, p: number): number;
 }
 
 /** guestFaultCause of a guest during whose run the core itself trapped (contained by hostContainTrap). */
@@ -186,6 +188,7 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestDirtyReset',
   'guestCowCopies',
   'guestSharedPages',
+  'guestPageIsZero',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */

@@ -523,6 +523,11 @@ export class Guest {
     return out;
   }
 
+  /** Whether RAM page p is all zero (checked in the core: fast enough to scan a whole RAM). */
+  pageIsZero(p: number): boolean {
+    return this.core.guestPageIsZero(this.h(), p) !== 0;
+  }
+
   /** Host address of the page backing RAM page p now: read-only, for snapshots and migration. */
   pageView(p: number): Uint8Array {
     const h = this.h();

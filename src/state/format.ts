@@ -57,9 +57,31 @@ export interface Container<H extends ContainerHeader = ContainerHeader> {
   readonly sections: ReadonlyMap<string, Uint8Array>;
 }
 
-async function pipe(bytes: Uint8Array, stream: GenericTransformStream): Promise<Uint8Array> {
-  const out = new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream));
-  return new Uint8Array(await out.arrayBuffer());
+/**
+ * Pushes the bytes through a (de)compression stream in one write and collects what comes out:
+ * several times faster in Node than piping a Blob's stream, which cuts the input into small chunks.
+ */
+async function pipe(bytes: Uint8Array, stream: { readonly writable: WritableStream<BufferSource>; readonly readable: ReadableStream<Uint8Array> }): Promise<Uint8Array> {
+  const writer = stream.writable.getWriter();
+  const written = writer.write(bytes as Uint8Array<ArrayBuffer>).then(() => writer.close());
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = stream.readable.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+  }
+  await written;
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 export function deflate(bytes: Uint8Array): Promise<Uint8Array> {

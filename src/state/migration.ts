@@ -7,7 +7,7 @@
  * in two Web Workers (the page).
  */
 import type { Guest, Hypervisor } from '../core/hypervisor.js';
-import { captureState, readSnapshot, restoreSnapshot, type Snapshot } from './snapshot.js';
+import { applySnapshot, captureState, checkCompatible, createFor, readSnapshot, type Snapshot } from './snapshot.js';
 import { SnapshotError } from './format.js';
 
 const PAGE_BYTES = 4096;
@@ -29,12 +29,6 @@ export interface MigrationOptions {
   readonly stopBelow?: number;
   /** stop and copy after this many rounds whatever is left, so that a guest dirtying memory faster than it is copied still moves (default 8) */
   readonly maxRounds?: number;
-}
-
-function isZero(page: Uint8Array): boolean {
-  const w = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES / 4);
-  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
-  return true;
 }
 
 function batch(guest: Guest, pages: readonly number[]): PageBatch {
@@ -68,7 +62,7 @@ export class MigrationSource {
     this.guest.takeDirtyPages();
     const pages: number[] = [];
     const n = this.guest.ramBytes / PAGE_BYTES;
-    for (let p = 0; p < n; p++) if (!isZero(this.guest.pageView(p))) pages.push(p);
+    for (let p = 0; p < n; p++) if (!this.guest.pageIsZero(p)) pages.push(p);
     return this.record(batch(this.guest, pages));
   }
 
@@ -98,25 +92,35 @@ export class MigrationSource {
   }
 }
 
-/** The receiving end: a guest whose RAM is filled round by round, then given its state. */
+/**
+ * The receiving end: a guest created at once (so that its RAM is reserved before the first page
+ * arrives), whose pages are written as they come, and which gets its CPU and device state last.
+ */
 export class MigrationTarget {
-  private readonly ram: Uint8Array[] = [];
   private received = 0;
+  private done = false;
+  /** the guest being filled; it must not run before finish() */
+  readonly guest: Guest;
 
+  /** Throws SnapshotError('no-room') when this instance cannot give the RAM. */
   constructor(
     readonly hypervisor: Hypervisor,
     readonly ramBytes: number,
-  ) {}
+  ) {
+    this.guest = createFor(hypervisor, ramBytes);
+  }
 
-  /** Keeps the pages (the guest itself is created at the end, when its state is known). */
+  /** Writes the pages into the guest's RAM (a later round overwrites an earlier one). */
   receive(b: PageBatch): void {
+    if (this.done) throw new SnapshotError('corrupted', 'migration pages after the end of the migration');
     if (b.data.length !== b.pages.length * PAGE_BYTES) {
       throw new SnapshotError('corrupted', `a migration batch of ${b.pages.length} pages carries ${b.data.length} bytes`);
     }
     const max = this.ramBytes / PAGE_BYTES;
+    const ram = this.guest.ram();
     b.pages.forEach((p, i) => {
       if (p >= max) throw new SnapshotError('corrupted', `migration page ${p} is outside the guest's ${max} pages`);
-      this.ram[p] = b.data.subarray(i * PAGE_BYTES, (i + 1) * PAGE_BYTES);
+      ram.set(b.data.subarray(i * PAGE_BYTES, (i + 1) * PAGE_BYTES), p * PAGE_BYTES);
     });
     this.received += b.pages.length;
   }
@@ -126,15 +130,18 @@ export class MigrationTarget {
     return this.received;
   }
 
-  /** The final state: creates the guest with the latest copy of every page. Throws SnapshotError. */
+  /** The final state: the guest is complete and may run. Throws SnapshotError (then call abort()). */
   async finish(state: Uint8Array | Snapshot): Promise<Guest> {
     const snap = state instanceof Uint8Array ? await readSnapshot(state) : state;
-    if (snap.header.machine.ramBytes !== this.ramBytes) {
-      throw new SnapshotError('corrupted', `the migrated state is for ${snap.header.machine.ramBytes} bytes of RAM, the pages for ${this.ramBytes}`);
-    }
-    const guest = await restoreSnapshot(this.hypervisor, snap);
-    const ram = guest.ram();
-    this.ram.forEach((page, p) => ram.set(page, p * PAGE_BYTES));
-    return guest;
+    checkCompatible(this.hypervisor, snap);
+    applySnapshot(this.guest, snap, false);
+    this.done = true;
+    return this.guest;
+  }
+
+  /** The migration failed (the source keeps running): free the half-filled guest. */
+  abort(): void {
+    this.done = true;
+    this.guest.destroy();
   }
 }

@@ -76,11 +76,6 @@ function coreSections(hv: Hypervisor): { name: string; offset: number; size: num
   return out;
 }
 
-function isZeroPage(words: Uint32Array): boolean {
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-  return true;
-}
-
 function bootSection(boot: BootRecord | undefined): { manifest?: BootManifest; bytes?: Uint8Array } {
   if (!boot) return {};
   const image = boot.kind === 'bare' ? boot.image : boot.kernel;
@@ -141,8 +136,9 @@ async function capture(guest: Guest, withRam: boolean): Promise<Uint8Array> {
   const inputs: SectionInput[] = coreSections(hv).map((s) => ({
     name: s.name,
     bytes: mem.slice(block + s.offset, block + s.offset + s.size),
-    // The console buffers are large and mostly empty; the rest is small.
-    compress: s.size > 0x1000,
+    // The console buffers are large and mostly empty; the rest is small. A migration's final
+    // state is sent raw: its downtime matters more than a few KiB.
+    compress: withRam && s.size > 0x1000,
   }));
 
   // Page by page through the page map: pages shared with a fork stay shared.
@@ -151,19 +147,18 @@ async function capture(guest: Guest, withRam: boolean): Promise<Uint8Array> {
   const map = new Uint8Array(Math.ceil(pages / 8));
   const kept: Uint8Array[] = [];
   for (let p = 0; withRam && p < pages; p++) {
-    const page = guest.pageView(p);
-    if (!isZeroPage(new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES / 4))) {
+    if (!guest.pageIsZero(p)) {
       map[p >> 3]! |= 1 << (p & 7);
-      kept.push(page);
+      kept.push(guest.pageView(p));
     }
   }
   const nonZero = kept.length;
   const data = new Uint8Array(nonZero * PAGE_BYTES);
   kept.forEach((page, i) => data.set(page, i * PAGE_BYTES));
-  inputs.push({ name: 'ram-map', bytes: map, compress: true }, { name: 'ram', bytes: data, compress: true });
+  inputs.push({ name: 'ram-map', bytes: map, compress: withRam }, { name: 'ram', bytes: data, compress: withRam });
 
   const boot = bootSection(guest.bootRecord);
-  if (boot.bytes) inputs.push({ name: 'boot', bytes: boot.bytes, compress: true });
+  if (boot.bytes) inputs.push({ name: 'boot', bytes: boot.bytes, compress: withRam });
 
   const record = guest.bootRecord;
   const header: Omit<SnapshotHeader, 'sections'> = {
@@ -247,52 +242,74 @@ function bootRecordOf(s: Snapshot): BootRecord | undefined {
  */
 export async function restoreSnapshot(hv: Hypervisor, input: Uint8Array | ArrayBuffer | Snapshot): Promise<Guest> {
   const snap = input instanceof Uint8Array || input instanceof ArrayBuffer ? await readSnapshot(input) : input;
-  const { header } = snap;
-  const core = hv.core;
-  const layout = core.stateLayoutVersion() >>> 0;
-  if (header.stateLayout !== layout) {
+  checkCompatible(hv, snap);
+  const guest = createFor(hv, snap.header.machine.ramBytes);
+  try {
+    applySnapshot(guest, snap, true);
+  } catch (e) {
+    guest.destroy();
+    throw e;
+  }
+  return guest;
+}
+
+/** Whether this core can restore the snapshot: same state layout, every section of the right size. Throws SnapshotError. */
+export function checkCompatible(hv: Hypervisor, snap: Snapshot): void {
+  const layout = hv.core.stateLayoutVersion() >>> 0;
+  if (snap.header.stateLayout !== layout) {
     throw new SnapshotError(
       'incompatible',
-      `snapshot state layout ${header.stateLayout} does not match this core's (${layout}): it was taken by another version of minivisor`,
+      `snapshot state layout ${snap.header.stateLayout} does not match this core's (${layout}): it was taken by another version of minivisor`,
     );
   }
-  const sections = coreSections(hv);
-  for (const s of sections) {
+  for (const s of coreSections(hv)) {
     const bytes = snap.sections.get(s.name);
     if (!bytes) throw new SnapshotError('corrupted', `snapshot lacks the "${s.name}" state section`);
     if (bytes.length !== s.size) {
       throw new SnapshotError('incompatible', `snapshot section "${s.name}" has ${bytes.length} bytes, this core's has ${s.size}`);
     }
   }
-  const boot = bootRecordOf(snap);
-  const ramBytes = header.machine.ramBytes;
-  let guest: Guest;
+}
+
+/** A new, empty guest to restore into. Throws SnapshotError('no-room') when the instance cannot give its RAM. */
+export function createFor(hv: Hypervisor, ramBytes: number): Guest {
   try {
-    guest = hv.createGuest({ ramBytes });
+    return hv.createGuest({ ramBytes });
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = code === 'out-of-memory' || code === 'too-many-guests' ? 'no-room' : 'corrupted';
     throw new SnapshotError(why, `cannot restore the snapshot: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * Writes a (compatible: checkCompatible) snapshot's state into `guest`, a fresh guest of the same
+ * RAM size: the state sections, the RAM pages it stores when `withRam`, and the boot image; then
+ * the core reloads the hart and sets the clock. Throws SnapshotError.
+ */
+export function applySnapshot(guest: Guest, snap: Snapshot, withRam: boolean): void {
+  const hv = guest.hypervisor;
+  const core = hv.core;
+  const boot = bootRecordOf(snap);
   const h = guest.handle;
-  const block = core.guestStatePtr(h) >>> 0;
-  const mem = new Uint8Array(core.memory.buffer);
-  for (const s of sections) mem.set(snap.sections.get(s.name)!, block + s.offset);
-  const ram = guest.ram();
-  const map = snap.sections.get('ram-map')!;
-  const data = snap.sections.get('ram')!;
-  const pages = ramBytes / PAGE_BYTES;
-  for (let p = 0, at = 0; p < pages; p++) {
-    if (map[p >> 3]! & (1 << (p & 7))) {
-      if (at + PAGE_BYTES > data.length) {
-        guest.destroy();
-        throw new SnapshotError('corrupted', 'snapshot RAM map lists more pages than its RAM section holds');
+  const ramBytes = snap.header.machine.ramBytes;
+  if (guest.ramBytes !== ramBytes) throw new SnapshotError('corrupted', `the snapshot is for ${ramBytes} bytes of RAM, the guest has ${guest.ramBytes}`);
+  if (withRam) {
+    const ram = guest.ram();
+    const map = snap.sections.get('ram-map')!;
+    const data = snap.sections.get('ram')!;
+    const pages = ramBytes / PAGE_BYTES;
+    for (let p = 0, at = 0; p < pages; p++) {
+      if (map[p >> 3]! & (1 << (p & 7))) {
+        if (at + PAGE_BYTES > data.length) throw new SnapshotError('corrupted', 'snapshot RAM map lists more pages than its RAM section holds');
+        ram.set(data.subarray(at, at + PAGE_BYTES), p * PAGE_BYTES);
+        at += PAGE_BYTES;
       }
-      ram.set(data.subarray(at, at + PAGE_BYTES), p * PAGE_BYTES);
-      at += PAGE_BYTES;
     }
   }
+  const block = core.guestStatePtr(h) >>> 0;
+  const mem = new Uint8Array(core.memory.buffer);
+  for (const s of coreSections(hv)) mem.set(snap.sections.get(s.name)!, block + s.offset);
   guest.adoptBootRecord(boot);
-  core.guestRestored(h, header.time.mtime);
-  return guest;
+  core.guestRestored(h, snap.header.time.mtime);
 }
