@@ -1,6 +1,7 @@
 /**
- * Screenshots for the docs: several guests at work (docs/screenshot-guests.png) and the host view
- * (docs/screenshot-host.png). Run with `npm run screenshots`.
+ * Screenshots for the docs: several guests at work (docs/screenshot-guests.png), the host view
+ * (docs/screenshot-host.png), minios, and the page in a 1024×700 window with its side panel
+ * folded (docs/screenshot-small.png). Run with `npm run screenshots`.
  */
 import { test } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +39,9 @@ test('screenshots', async ({ page }) => {
   await page.getByTestId(`tab-${minios}`).click();
   await page.waitForTimeout(600);
   await page.screenshot({ path: docs('screenshot-minios.png') });
+  // A small window: the catalogue folds away, the console keeps 80 columns beside the numbers.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.evaluate((i) => window.minivisor.type(i, 'ps\r'), minios);
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: docs('screenshot-small.png') });
 });
