@@ -15,6 +15,8 @@
 //   build/minivisor-tlbbug.wasm           the same bug in an unchecked core
 //   build/minivisor-checked-cowbug.wasm   a write to a page shared with a fork lands in place
 //   build/minivisor-cowbug.wasm           (so the other side sees it), checked and unchecked
+//   build/minivisor-checked-vnetbug.wasm  virtio-net checks a buffer's start but not its length
+//   build/minivisor-vnetbug.wasm          (BUG_VIRTIO_BOUNDS: DMA past the end of RAM)
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +34,8 @@ const MUTANTS = [
   { out: 'minivisor-tlbbug', use: ['BUG_TLB_INVALID=1'] },
   { out: 'minivisor-checked-cowbug', use: ['CHECKED=1', 'BUG_COW=1'] },
   { out: 'minivisor-cowbug', use: ['BUG_COW=1'] },
+  { out: 'minivisor-checked-vnetbug', use: ['CHECKED=1', 'BUG_VIRTIO_BOUNDS=1'] },
+  { out: 'minivisor-vnetbug', use: ['BUG_VIRTIO_BOUNDS=1'] },
 ];
 
 function build({ out, use }) {

@@ -7,7 +7,7 @@ import { PLIC_BASE, PLIC_SIZE, plicRead, plicWrite } from "./devices/plic";
 import { TEST_BASE, TEST_SIZE, testWrite } from "./devices/sifive_test";
 import { PVPANIC_BASE, PVPANIC_SIZE, pvpanicRead, pvpanicWrite } from "./devices/pvpanic";
 import { UART_BASE, UART_SIZE, uartRead, uartWrite } from "./devices/uart16550";
-import { VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, virtioRead } from "./devices/virtio_mmio";
+import { VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, virtioRead, virtioWrite } from "./devices/virtio_mmio";
 
 import {
   countExit, EXIT_MMIO_CLINT_R, EXIT_MMIO_CLINT_W, EXIT_MMIO_PLIC_R, EXIT_MMIO_PLIC_W, EXIT_MMIO_TEST_R,
@@ -31,9 +31,10 @@ export function busRead(pa: u32, size: u32): u32 {
     countExit(EXIT_MMIO_PLIC_R);
     return plicRead(pa - PLIC_BASE);
   }
-  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) {
+  // Registers take 32-bit accesses only; the device configuration (offset 0x100 up) any width.
+  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && (size == 4 || (pa & 0xfff) >= 0x100)) {
     countExit(EXIT_MMIO_VIRTIO_R);
-    return virtioRead(pa - VIRTIO_BASE);
+    return virtioRead(pa - VIRTIO_BASE, size);
   }
   if (pa - TEST_BASE < TEST_SIZE) {
     countExit(EXIT_MMIO_TEST_R);
@@ -65,8 +66,9 @@ export function busWrite(pa: u32, size: u32, v: u32): void {
     plicWrite(pa - PLIC_BASE, v);
     return;
   }
-  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && size == 4) {
+  if (pa - VIRTIO_BASE < VIRTIO_SLOTS * VIRTIO_SLOT_SIZE && (size == 4 || (pa & 0xfff) >= 0x100)) {
     countExit(EXIT_MMIO_VIRTIO_W);
+    virtioWrite(pa - VIRTIO_BASE, size, v);
     return;
   }
   if (pa - TEST_BASE < TEST_SIZE) {

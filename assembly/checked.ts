@@ -23,6 +23,7 @@ export const CHECK_PAGE_WALK: u32 = 5;
 export const CHECK_SBI_DMA: u32 = 6;
 export const CHECK_DEVICE: u32 = 7;
 export const CHECK_PC_ALIGN: u32 = 8;
+export const CHECK_VIRTIO_DMA: u32 = 9;
 
 let violationKind: u32 = 0;
 let violationHost: u32 = 0;

@@ -41,6 +41,12 @@ export const EXIT_EXCEPTION: u32 = 24;
 export const EXIT_INTERRUPT: u32 = 40;
 /** SBI calls: EXIT_SBI + slot, see sbi.ts for the slots. */
 export const EXIT_SBI: u32 = 56;
+// virtio-net (devices/virtio_net.ts), by reason; its MMIO accesses also count as virtio-mmio
+export const EXIT_VNET_NOTIFY_RX: u32 = 90; // the driver notified the receiveq
+export const EXIT_VNET_NOTIFY_TX: u32 = 91; // the driver notified the transmitq
+export const EXIT_VNET_CONFIG: u32 = 92; // device configuration space (the MAC) accessed
+export const EXIT_VNET_IRQ: u32 = 93; // the device raised its interrupt (used buffers or config change)
+export const EXIT_VNET_NEEDS_RESET: u32 = 94; // a malformed virtqueue: DEVICE_NEEDS_RESET
 
 @inline export function countExit(reason: u32): void {
   // A build with `--use EXIT_COUNTING_OFF=1` leaves counting out: bench/exit-cost.mjs compares.

@@ -13,6 +13,9 @@ import { hostTicks, instretNow, mtimeNow } from "./counters";
 import { uartHostOutClear, uartHostOutLen, uartHostOutPtr, uartHostPush, uartReset } from "./devices/uart16550";
 import { clintReset } from "./devices/clint";
 import { irqUpdate, plicReset } from "./devices/plic";
+import {
+  vnetMailbox, vnetReset, vnetRxPush, vnetRxRoom, vnetSetMac, vnetStat, vnetTxClear, vnetTxLen, vnetTxPtr,
+} from "./devices/virtio_net";
 import { nextWake, runGuest } from "./run";
 import { B_KERNEL_MODE, sbiReset } from "./sbi";
 import { EXITS, EXIT_COUNT } from "./exits";
@@ -69,6 +72,7 @@ export function guestReset(h: i32): void {
   clintReset();
   sbiReset();
   plicReset();
+  vnetReset();
   irqUpdate();
   forgetContext();
 }
@@ -353,4 +357,62 @@ export function guestPageIsZero(h: i32, p: u32): u32 {
   if (page == 0) return 0;
   for (let a = page, end = page + 0x1000; a < end; a += 8) if (load<u64>(a) != 0) return 0;
   return 1;
+}
+
+// ---- virtio-net: the host's side of the guest's network card (devices/virtio_net.ts) ----
+
+/** Sets the MAC address the card reports: bytes 0..3 in `lo` (byte 0 lowest), 4..5 in `hi`. */
+export function guestNetSetMac(h: i32, lo: u32, hi: u32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  vnetSetMac(lo, hi);
+}
+
+/** Statistic i of the card (STAT_* in virtio_net.ts: status, interrupt status, frames, drops, errors). */
+export function guestNetStat(h: i32, i: u32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return vnetStat(i);
+}
+
+/** Byte offset of the frames the guest sent: records [u32 length][frame, padded to 4]. */
+export function guestNetTxPtr(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return vnetTxPtr();
+}
+
+/** Bytes of records waiting at guestNetTxPtr. */
+export function guestNetTxLen(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return vnetTxLen();
+}
+
+/** The host took every record: the card may take more frames from the guest (and may interrupt it). */
+export function guestNetTxClear(h: i32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  vnetTxClear();
+}
+
+/** Byte offset of the mailbox where the host writes one frame (up to 1518 bytes) before guestNetRxPush. */
+export function guestNetRxMailbox(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return vnetMailbox();
+}
+
+/** Bytes left in the card's receive queue (a frame of n bytes takes n + 16, rounded up to 4). */
+export function guestNetRxRoom(h: i32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return vnetRxRoom();
+}
+
+/** Queues the mailbox's frame of `len` bytes for the guest: 1, or 0 when it was dropped (counted). */
+export function guestNetRxPush(h: i32, len: u32): u32 {
+  if (!isGuest(h)) return 0;
+  switchTo(h);
+  return vnetRxPush(len);
 }

@@ -14,9 +14,10 @@ import { EXITS, EXIT_COUNT } from "./exits";
 import { hostTicks, mtimeNow } from "./counters";
 import { forgetContext } from "./tlbcontext";
 import { IN_CAP, IN_RING, OUT_BUF, OUT_CAP } from "./devices/uart16550";
+import { MAILBOX, MAILBOX_CAP, RX_BUF, TX_BUF, TX_CAP, VNET_STATE, VNET_STATE_SIZE } from "./devices/virtio_net";
 
 /** Bumped whenever a section's layout changes; a snapshot records the one it was taken with. */
-const STATE_LAYOUT_VERSION: u32 = 1;
+const STATE_LAYOUT_VERSION: u32 = 2; // 2: the virtio-net sections
 
 @inline function tag(s: string): u32 {
   // Four ASCII characters, first in the low byte: the host decodes them as a string.
@@ -24,7 +25,7 @@ const STATE_LAYOUT_VERSION: u32 = 1;
 }
 
 // (tag, offset in the control block, size). Keep in step with the devices' offsets.
-const SECTION_COUNT: u32 = 9;
+const SECTION_COUNT: u32 = 12;
 
 function sectionTag(i: u32): u32 {
   switch (i) {
@@ -36,7 +37,10 @@ function sectionTag(i: u32): u32 {
     case 5: return tag("sbi "); // kernel mode, SBI timer (sbi.ts)
     case 6: return tag("exit"); // VM-exit counters (exits.ts)
     case 7: return tag("uin "); // the UART's receive ring: pending input
-    default: return tag("uout"); // the console output not yet taken by the host
+    case 8: return tag("uout"); // the console output not yet taken by the host
+    case 9: return tag("vnet"); // virtio-net: registers, queues, MAC, statistics, host queue indices (virtio_net.ts)
+    case 10: return tag("vntx"); // virtio-net: frames sent, not yet taken by the host
+    default: return tag("vnrx"); // virtio-net: frames for the guest not yet in its buffers (and the mailbox)
   }
 }
 
@@ -50,7 +54,10 @@ function sectionOffset(i: u32): u32 {
     case 5: return 0x600;
     case 6: return EXITS;
     case 7: return IN_RING;
-    default: return OUT_BUF;
+    case 8: return OUT_BUF;
+    case 9: return VNET_STATE;
+    case 10: return TX_BUF;
+    default: return RX_BUF;
   }
 }
 
@@ -64,7 +71,10 @@ function sectionSize(i: u32): u32 {
     case 5: return 0x18;
     case 6: return EXIT_COUNT << 3;
     case 7: return IN_CAP;
-    default: return OUT_CAP;
+    case 8: return OUT_CAP;
+    case 9: return VNET_STATE_SIZE;
+    case 10: return TX_CAP;
+    default: return MAILBOX + MAILBOX_CAP - RX_BUF;
   }
 }
 

@@ -89,6 +89,7 @@ guest bench-paged bench-paged/paged.c
 guest spinner spinner/spinner.c
 guest idle   idle/idle.c
 guest escape escape/escape.c escape/lowlevel.S
+guest netdemo netdemo/netdemo.c
 for t in base m a c csr traps interrupts wfi devices fencei; do
     guest "isa-$t" "isa/$t.S" isa/trap.S isa/test_lib.c
 done

@@ -6,6 +6,7 @@
 import { gBlock } from "../guests";
 import { H_MIP_HW, MIP_MEIP, MIP_SEIP } from "../hart";
 import { uartIrqLevel, UART_IRQ } from "./uart16550";
+import { vnetIrqLevel, VNET_IRQ } from "./virtio_net";
 
 export const PLIC_BASE: u32 = 0x0c00_0000;
 export const PLIC_SIZE: u32 = 0x60_0000;
@@ -23,7 +24,7 @@ export function plicReset(): void {
 
 /** Bit n set while source n's line is high. */
 function levels(): u32 {
-  return uartIrqLevel() ? 1 << UART_IRQ : 0;
+  return (uartIrqLevel() ? 1 << UART_IRQ : 0) | (vnetIrqLevel() ? 1 << VNET_IRQ : 0);
 }
 
 /** The source context ctx would get on a claim, or 0. */

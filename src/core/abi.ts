@@ -119,13 +119,29 @@ export interface CoreExports {
   guestSharedPages(h: GuestHandle): number;
   /** u32: 1 when h's RAM page p is all zero */
   guestPageIsZero(h: GuestHandle, p: number): number;
+  /** virtio-net: sets the card's MAC, bytes 0..3 in `lo` (byte 0 lowest), 4..5 in `hi` */
+  guestNetSetMac(h: GuestHandle, lo: number, hi: number): void;
+  /** u32: the card's statistic i (NET_STAT below) */
+  guestNetStat(h: GuestHandle, i: number): number;
+  /** u32: byte offset of the frames the guest sent: records [u32 length][frame, padded to 4 bytes] */
+  guestNetTxPtr(h: GuestHandle): number;
+  /** u32: bytes of records waiting there */
+  guestNetTxLen(h: GuestHandle): number;
+  /** the host took them all: the card may take more from the guest (and may interrupt it) */
+  guestNetTxClear(h: GuestHandle): void;
+  /** u32: byte offset of the mailbox where the host writes one frame (up to NET_MAX_FRAME bytes) */
+  guestNetRxMailbox(h: GuestHandle): number;
+  /** u32: bytes left in the card's receive queue (a frame of n bytes takes n + 16 rounded up to 4) */
+  guestNetRxRoom(h: GuestHandle): number;
+  /** u32: queues the mailbox's `len`-byte frame for the guest: 1, or 0 when dropped (counted) */
+  guestNetRxPush(h: GuestHandle, len: number): number;
 }
 
 /** guestFaultCause of a guest during whose run the core itself trapped (contained by hostContainTrap). */
 export const FAULT_INTERNAL = 0xffff_ffff;
 
 /** What a failed check of the checked core was guarding (assembly/checked.ts CHECK_*). */
-export const CHECK_KINDS = ['none', 'load', 'store', 'fetch', 'atomic', 'page-table walk', 'SBI console DMA', 'device state', 'PC alignment'] as const;
+export const CHECK_KINDS = ['none', 'load', 'store', 'fetch', 'atomic', 'page-table walk', 'SBI console DMA', 'device state', 'PC alignment', 'virtio DMA'] as const;
 
 /** Layout of the block guestStatePtr points at. */
 export const HART_STATE_BYTES = 0x200;
@@ -189,6 +205,14 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestCowCopies',
   'guestSharedPages',
   'guestPageIsZero',
+  'guestNetSetMac',
+  'guestNetStat',
+  'guestNetTxPtr',
+  'guestNetTxLen',
+  'guestNetTxClear',
+  'guestNetRxMailbox',
+  'guestNetRxRoom',
+  'guestNetRxPush',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 /** Why `guestRun` returned. */
@@ -238,3 +262,37 @@ export type Priv = (typeof Priv)[keyof typeof Priv];
 export const RAM_MIN_BYTES = 1 << 20;
 export const RAM_MAX_BYTES = 1 << 30;
 export const RAM_ALIGN_BYTES = 4096;
+
+/** virtio-net statistics, the index for guestNetStat (assembly/devices/virtio_net.ts STAT_*). */
+export const NET_STAT = {
+  status: 0,
+  interruptStatus: 1,
+  txFrames: 2,
+  rxFrames: 3,
+  rxDropped: 4,
+  lastError: 5,
+  errors: 6,
+  txBytes: 7,
+  rxBytes: 8,
+} as const;
+
+/** The largest frame the card sends or takes: 1500 bytes of payload, Ethernet header, a VLAN tag. */
+export const NET_MAX_FRAME = 1518;
+/** virtio status bit DEVICE_NEEDS_RESET: the card met a malformed virtqueue and waits for a reset. */
+export const NET_STATUS_NEEDS_RESET = 0x40;
+
+/** Why the card needed a reset (NET_STAT.lastError; assembly/devices/virtio_net.ts ERR_*). */
+export const NET_ERRORS = [
+  'none',
+  'queue size',
+  'ring outside RAM',
+  'descriptor outside RAM',
+  'chain loops or longer than the queue',
+  'next index out of range',
+  'descriptor direction',
+  'indirect descriptor',
+  'available index',
+  'head index out of range',
+  'bad header',
+  'frame size',
+] as const;

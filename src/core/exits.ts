@@ -9,6 +9,7 @@
  *   tlb:refill                                     software-TLB refills (page walks under Sv32)
  *   exception:<cause>, interrupt:<cause>           traps taken by the guest
  *   sbi:<extension>.<function>, sbi:other          hypercalls (paravirtualization)
+ *   virtio-net:<reason>                            the network card (notify:rx|tx, config, interrupt, needs-reset)
  */
 import type { Guest } from './hypervisor.js';
 
@@ -107,6 +108,17 @@ export const SBI_SLOT_NAMES: readonly string[] = [
   'other',
 ];
 
+/** Index of the first virtio-net counter (assembly/exits.ts EXIT_VNET_NOTIFY_RX). */
+export const EXIT_VIRTIO_NET = 90;
+/** virtio-net exits 90..94: queue notifications, configuration accesses, interrupts, malformed virtqueues. */
+export const VIRTIO_NET_EXIT_NAMES: readonly string[] = [
+  'virtio-net:notify:rx',
+  'virtio-net:notify:tx',
+  'virtio-net:config',
+  'virtio-net:interrupt',
+  'virtio-net:needs-reset',
+];
+
 function buildNames(): readonly string[] {
   const names: string[] = [];
   for (const dev of ['uart', 'clint', 'plic', 'test', 'virtio']) names.push(`mmio:${dev}:read`, `mmio:${dev}:write`);
@@ -117,6 +129,8 @@ function buildNames(): readonly string[] {
   for (const n of EXCEPTION_NAMES) names.push(`exception:${n}`);
   for (const n of INTERRUPT_NAMES) names.push(`interrupt:${n}`);
   for (const n of SBI_SLOT_NAMES) names.push(`sbi:${n}`);
+  // 90..94: virtio-net by reason (assembly/exits.ts EXIT_VNET_*)
+  names.push(...VIRTIO_NET_EXIT_NAMES);
   while (names.length < EXIT_COUNT) names.push(`reserved:${names.length}`);
   return names;
 }

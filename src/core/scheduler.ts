@@ -147,6 +147,7 @@ export class Scheduler {
   private cursor = 0;
   private readonly quantum: number;
   private readonly now: () => number;
+  private readonly turnHooks = new Set<(sg: ScheduledGuest) => void>();
 
   constructor(private readonly options: SchedulerOptions = {}) {
     this.quantum = options.quantum ?? 100_000;
@@ -208,7 +209,22 @@ export class Scheduler {
     sg.instructions += sg.guest.lastRunCount;
     this.drain(sg);
     this.afterStop(sg, stop, true);
+    this.afterTurn(sg);
     return true;
+  }
+
+  /**
+   * Calls fn after every turn and step of a guest (a network switch moves frames there:
+   * src/net). Returns a function that removes it.
+   */
+  onTurn(fn: (sg: ScheduledGuest) => void): () => void {
+    this.turnHooks.add(fn);
+    return () => this.turnHooks.delete(fn);
+  }
+
+  /** A guest waiting for an interrupt runs again (e.g. a frame arrived for it). */
+  wake(sg: ScheduledGuest): void {
+    if (sg.state === 'waiting') this.setState(sg, 'running');
   }
 
   /**
@@ -286,6 +302,7 @@ export class Scheduler {
       sg.instructions += sg.guest.lastRunCount;
       this.drain(sg);
       this.afterStop(sg, stop, false);
+      this.afterTurn(sg);
     } catch (error) {
       if (sg.guest.isDestroyed) {
         this.remove(sg); // destroyed by a callback (onOutput, onStateChange) during its turn
@@ -336,6 +353,10 @@ export class Scheduler {
       default:
         break;
     }
+  }
+
+  private afterTurn(sg: ScheduledGuest): void {
+    for (const fn of this.turnHooks) fn(sg);
   }
 
   private feedInput(sg: ScheduledGuest): void {
