@@ -36,6 +36,7 @@ export default defineConfig({
             'tests/snapshot.test.ts',
             'tests/fork.test.ts',
             'tests/isolation-*.test.ts',
+            'tests/net-*.test.ts',
           ],
           env: { MINIVISOR_CORE: checkedCore },
         },
