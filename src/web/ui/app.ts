@@ -91,21 +91,33 @@ export class App {
     model.on('changed', (g) => {
       this.tabs.update(g);
       this.panels.get(g.id)?.update();
-      if (this.selected === HOST_TAB) this.host.render();
-      this.renderSummary();
+      this.redrawSoon();
     });
     model.on('relaunched', (g) => this.panels.get(g.id)?.relaunched());
     model.on('output', ({ guest, bytes }) => this.panels.get(guest.id)?.console.write(bytes));
     model.on('stats', (g) => {
       if (this.selected === String(g.id)) this.panels.get(g.id)?.render();
     });
-    model.on('workers', () => {
-      if (this.selected === HOST_TAB) this.host.render();
-      this.renderSummary();
-    });
+    model.on('workers', () => this.redrawSoon());
     window.addEventListener('resize', () => this.layout());
     this.layout();
     this.select(HOST_TAB);
+  }
+
+  private redrawPending = false;
+
+  /**
+   * The host view and the header, redrawn once per frame however many state changes and stats
+   * snapshots arrived in it (guests that sleep and wake change state many times a second).
+   */
+  private redrawSoon(): void {
+    if (this.redrawPending) return;
+    this.redrawPending = true;
+    requestAnimationFrame(() => {
+      this.redrawPending = false;
+      if (this.selected === HOST_TAB) this.host.render();
+      this.renderSummary();
+    });
   }
 
   /** Header: host CPUs, guests, total guest MIPS, and each host CPU's load (SUMMARY_HELP says why the total moves). */
