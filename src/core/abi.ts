@@ -146,7 +146,7 @@ export const CHECK_KINDS = ['none', 'load', 'store', 'fetch', 'atomic', 'page-ta
 /** Layout of the block guestStatePtr points at. */
 export const HART_STATE_BYTES = 0x200;
 export const DEVICE_STATE_OFFSET = 0x400;
-export const DEVICE_STATE_BYTES = 0x300;
+export const DEVICE_STATE_BYTES = 0x400; // UART, CLINT, PLIC, SBI, virtio-net registers
 
 /** Names of the function exports, for checking a module against the ABI. */
 export const CORE_FUNCTION_EXPORTS = [
