@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hypervisor, StopReason, Priv } from '../src/index.js';
 import { KernelError, parseKernel, type KernelErrorCode } from '../src/loader/kernel.js';
 import { EXIT_NAMES, exitIndex, formatExitTable, namedExits } from '../src/core/exits.js';
-import { parseFdt, type FdtNode } from '../src/boot/fdt.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFdt, parseFdt, type FdtNode } from '../src/boot/fdt.js';
+import { virtDeviceTree } from '../src/boot/virt-devicetree.js';
+import { hasQemu } from './helpers/guests.js';
 import { buildElf, code, programElf, reg, rv } from './helpers/elf-builder.js';
 
 const RAM_BASE = 0x8000_0000;
@@ -191,6 +197,44 @@ describe('Guest.bootKernel', () => {
       expect(g.exitCode).toBe(0);
     } finally {
       g.destroy();
+    }
+  });
+});
+
+describe('the device tree lists the network card (virtio-mmio slot 0)', () => {
+  const soc = (): FdtNode => parseFdt(buildFdt(virtDeviceTree({ ramBytes: 32 << 20 }))).children!.find((c) => c.name === 'soc')!;
+  const node = (tree: FdtNode): FdtNode | undefined => tree.children?.find((c) => c.name === 'virtio_mmio@10001000');
+
+  it('virtio_mmio@10001000: compatible virtio,mmio, reg 0x10001000 size 0x1000, PLIC source 1', () => {
+    const n = node(soc());
+    expect(n).toBeDefined();
+    expect(cString(prop(n!, [], 'compatible'))).toBe('virtio,mmio');
+    const cells = (b: Uint8Array) => Array.from({ length: b.length / 4 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(4 * i, false));
+    expect(cells(prop(n!, [], 'reg')!)).toEqual([0, 0x1000_1000, 0, 0x1000]);
+    expect(cells(prop(n!, [], 'interrupts')!)).toEqual([1]);
+    const plic = soc().children!.find((c) => c.name === 'plic@c000000')!;
+    expect(cells(prop(n!, [], 'interrupt-parent')!)).toEqual(cells(prop(plic, [], 'phandle')!));
+    // Only the slot the core fills is listed.
+    expect(soc().children!.filter((c) => c.name.startsWith('virtio_mmio@')).map((c) => c.name)).toEqual(['virtio_mmio@10001000']);
+  });
+
+  it.runIf(hasQemu)("has the same properties as QEMU's virt board gives slot 0", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'minivisor-dtb-'));
+    try {
+      const file = join(dir, 'virt.dtb');
+      const r = spawnSync('qemu-system-riscv32', ['-M', `virt,dumpdtb=${file}`, '-bios', 'none', '-nographic', '-global', 'virtio-mmio.force-legacy=false', '-device', 'virtio-net-device,bus=virtio-mmio-bus.0'], { timeout: 30_000 });
+      expect(r.status).toBe(0);
+      const qemuSoc = parseFdt(new Uint8Array(readFileSync(file))).children!.find((c) => c.name === 'soc')!;
+      const theirs = node(qemuSoc)!;
+      const ours = node(soc())!;
+      const plicPhandle = (s: FdtNode) => prop(s.children!.find((c) => c.name.startsWith('plic@'))!, [], 'phandle');
+      for (const name of ['compatible', 'reg', 'interrupts']) expect([name, prop(ours, [], name)]).toEqual([name, prop(theirs, [], name)]);
+      // interrupt-parent is the PLIC in both (phandle numbers differ between the trees)
+      expect(prop(theirs, [], 'interrupt-parent')).toEqual(plicPhandle(qemuSoc));
+      expect(prop(ours, [], 'interrupt-parent')).toEqual(plicPhandle(soc()));
+      expect(Object.keys(ours.props ?? {}).sort()).toEqual(Object.keys(theirs.props ?? {}).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

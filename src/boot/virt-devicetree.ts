@@ -20,6 +20,10 @@ const PHANDLE_CPU_INTC = 1;
 const PHANDLE_PLIC = 2;
 const PHANDLE_TEST = 3;
 
+/** virtio-net: the first virtio-mmio slot and its PLIC source (docs/network.md). */
+export const VIRTIO_NET_BASE = 0x1000_1000;
+export const VIRTIO_NET_IRQ = 1;
+
 const reg = (base: number, size: number): number[] => [0, base, 0, size];
 
 export function virtDeviceTree(opts: VirtDeviceTreeOptions): FdtNode {
@@ -111,6 +115,18 @@ export function virtDeviceTree(opts: VirtDeviceTreeOptions): FdtNode {
               'interrupts-extended': [PHANDLE_CPU_INTC, 11, PHANDLE_CPU_INTC, 9],
               'riscv,ndev': 31,
               phandle: PHANDLE_PLIC,
+            },
+          },
+          {
+            // The first virtio-mmio transport: virtio-net (assembly/devices/virtio_net.ts), as
+            // QEMU's virt board describes each of its slots. The seven other slots are empty and
+            // not listed.
+            name: 'virtio_mmio@10001000',
+            props: {
+              interrupts: VIRTIO_NET_IRQ,
+              'interrupt-parent': PHANDLE_PLIC,
+              reg: reg(VIRTIO_NET_BASE, 0x1000),
+              compatible: 'virtio,mmio',
             },
           },
           {
