@@ -34,7 +34,7 @@ const MAX_EVERY = 6;
 const RECOVER_FRAMES = 30;
 /** A frame later than this after the previous one means the page is struggling. */
 const LATE_MS = 24;
-/** Also run when no animation frame comes (a background tab) within this many ms. */
+/** The pace in a hidden page (no animation frames there). */
 const FALLBACK_MS = 100;
 
 export class OutputPump {
@@ -48,6 +48,10 @@ export class OutputPump {
   every = MIN_EVERY;
   private onTime = 0;
 
+  constructor() {
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', () => this.visibilityChanged());
+  }
+
   /** `target` has output queued: it gets written on the next frame. */
   request(target: PumpTarget): void {
     this.waiting.add(target);
@@ -59,9 +63,20 @@ export class OutputPump {
   }
 
   private schedule(): void {
-    if (this.raf !== undefined) return;
-    this.raf = requestAnimationFrame(() => this.run());
-    this.timer = setTimeout(() => this.run(), FALLBACK_MS);
+    if (this.raf !== undefined || this.timer !== undefined) return;
+    // A hidden page gets no animation frames: a timer keeps its consoles going, more slowly.
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') this.timer = setTimeout(() => this.run(), FALLBACK_MS);
+    else this.raf = requestAnimationFrame(() => this.run());
+  }
+
+  /** The page was hidden or shown: switch between frames and the timer. */
+  private visibilityChanged(): void {
+    if (this.raf === undefined && this.timer === undefined) return;
+    if (this.raf !== undefined) cancelAnimationFrame(this.raf);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.raf = undefined;
+    this.timer = undefined;
+    this.schedule();
   }
 
   private run(): void {
