@@ -37,6 +37,8 @@ export default defineConfig({
             'tests/fork.test.ts',
             'tests/isolation-*.test.ts',
             'tests/net-*.test.ts',
+            'tests/cli-net.test.ts',
+            'tests/testing-net.test.ts',
           ],
           env: { MINIVISOR_CORE: checkedCore },
         },

@@ -185,7 +185,9 @@ describe('argument parsing (unit)', () => {
   });
 
   it('rejects bad command lines with UsageError', () => {
-    for (const argv of [[], ['frob'], ['run'], ['run', 'a', 'b'], ['run', 'a', '--kernel', 'k'], ['run', 'a', '--append', 'x'], ['run', '--kernel'], ['run', '--kernel', ''], ['run', 'a', '--ram', '3M5'], ['run', 'a', '--ram', '1M', '--timeout', '0'], ['--nope']]) {
+    // (`run a b` and `run a --kernel k` are several guests side by side: tests/cli-net.test.ts)
+    expect(parseCommandLine(['run', 'a', 'b']).kind).toBe('run-network');
+    for (const argv of [[], ['frob'], ['run'], ['run', 'a', 'b', '--ram', '1M'], ['run', 'a', '--kernel', 'k', '--append', 'x'], ['run', 'a', '--append', 'x'], ['run', '--kernel'], ['run', '--kernel', ''], ['run', 'a', '--ram', '3M5'], ['run', 'a', '--ram', '1M', '--timeout', '0'], ['--nope']]) {
       expect(() => parseCommandLine(argv), argv.join(' ')).toThrow(UsageError);
     }
   });

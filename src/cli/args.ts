@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { checkRamSize } from '../core/hypervisor.js';
+import { formatMac, parseMac } from '../net/mac.js';
 
 export const DEFAULT_RAM_BYTES = 64 * 2 ** 20;
 
@@ -34,6 +35,39 @@ export interface RunCommand {
   readonly timeoutSeconds?: number;
 }
 
+/** One guest of a network run: its file and the per-guest options written before it. */
+export interface NetGuestSpec {
+  readonly file: string;
+  readonly mode: 'bare' | 'kernel';
+  /** kernel command line (--append before --kernel FILE) */
+  readonly bootargs?: string;
+  readonly ramBytes: number;
+  /** whether --ram or --append was given (a snapshot brings its own) */
+  readonly machineOptions: boolean;
+  /** the switch segment its card is on; undefined: its card is not connected */
+  readonly segment?: string;
+  /** its card's MAC (default: the switch gives 02:00:00:00:00:NN, NN its place on the switch) */
+  readonly mac?: string;
+  /** its console prefix, stats heading and switch port name */
+  readonly name: string;
+}
+
+/**
+ * `minivisor run [--net SEG] [--mac MAC] [--name N] a.elf [--net SEG ...] b.elf ... [--pcap FILE]`:
+ * several guests side by side, their cards on one virtual switch (docs/network.md).
+ */
+export interface NetworkRunCommand {
+  readonly kind: 'run-network';
+  readonly guests: readonly NetGuestSpec[];
+  /** write every frame the switch forwards to this file (libpcap) */
+  readonly pcap?: string;
+  readonly stats: boolean;
+  readonly deterministic: boolean;
+  /** each guest stops after this many instructions */
+  readonly maxInstructions?: number;
+  readonly timeoutSeconds?: number;
+}
+
 /** `minivisor init-test <guest.elf> [--out FILE]`: write a starter test of one's own guest. */
 export interface InitTestCommand {
   readonly kind: 'init-test';
@@ -42,11 +76,13 @@ export interface InitTestCommand {
   readonly out?: string;
 }
 
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | RunCommand | InitTestCommand;
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | RunCommand | NetworkRunCommand | InitTestCommand;
 
 export const HELP_TEXT = `Usage: minivisor run <guest.elf> [options]
        minivisor run --kernel <image> [--append "<bootargs>"] [options]
        minivisor run <file.mvsnap> [options]          (continue a snapshot)
+       minivisor run [guest options] <guest> [[guest options] <guest>...]
+                     [--pcap FILE] [options]          (several guests, one network)
        minivisor snapshot <guest.elf> --until TEXT [--type INPUT] -o FILE
                                                       (or --kernel <image>; see snapshot --help)
        minivisor init-test <guest.elf> [--out FILE]   (or --kernel <image>)
@@ -65,6 +101,27 @@ describing the guest, placed at the top of RAM.
 The guest console is the terminal: its UART output goes to stdout and stdin
 goes to its UART. On a terminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A to
 send Ctrl-A, Ctrl-A h for help.
+
+Several guests: give several guest files (an ELF, --kernel IMAGE or a
+snapshot). Options written before a guest apply to that guest only:
+  --net SEGMENT            plug its network card (virtio-net) into the virtual
+                           switch on SEGMENT; guests on different segments
+                           never see each other's frames (without --net, its
+                           card is unplugged)
+  --mac MAC                its card's MAC (default 02:00:00:00:00:NN, NN its
+                           place on the switch, counting from 1)
+  --name NAME              its name (default: the file name without extension)
+  --ram SIZE, --append ARGS   as below, for this guest
+and these for the whole run, anywhere:
+  --pcap FILE              write every frame the switch forwards to FILE
+                           (libpcap: tcpdump -r, Wireshark)
+  --timeout, --max-instructions (per guest), --stats, --deterministic
+Each guest's console goes to stdout, every line prefixed with "NAME| ";
+stdin goes to the first guest. The run ends when every guest has powered
+off (or is stuck); its exit status is the first non-zero status among the
+guests in command-line order (124 for a guest stopped by a limit, 1 for a
+stuck one), else 0. Example, two netdemo guests ping-ponging:
+  minivisor run --net lan guests/bin/netdemo.elf --net lan guests/bin/netdemo.elf
 
 Options:
   --kernel FILE            boot FILE as a kernel in S-mode (see above)
@@ -203,6 +260,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: true,
+      tokens: true,
       options: {
         ram: { type: 'string' },
         'max-instructions': { type: 'string' },
@@ -210,6 +268,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
         kernel: { type: 'string' },
         append: { type: 'string' },
         out: { type: 'string' },
+        net: { type: 'string' },
+        mac: { type: 'string' },
+        name: { type: 'string' },
+        pcap: { type: 'string' },
         stats: { type: 'boolean' },
         deterministic: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -219,7 +281,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   } catch (e) {
     throw rephrase(e as NodeParseError);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
@@ -232,6 +294,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { kind: 'init-test', file, mode: values.kernel !== undefined ? 'kernel' : 'bare', ...(values.out !== undefined ? { out: values.out } : {}) };
   }
   if (command !== 'run') throw new UsageError(`unknown command '${command}'; to run a guest: minivisor run <guest.elf>`);
+  const kernelCount = tokens.filter((t) => t.kind === 'option' && t.name === 'kernel').length;
+  const networked = ['net', 'mac', 'name', 'pcap'].some((k) => values[k as keyof typeof values] !== undefined);
+  if (networked || rest.length + kernelCount > 1) return parseNetworkRun(tokens, values);
   const kernel = values.kernel;
   if (kernel === '') throw new UsageError("option '--kernel' needs a file name");
   let file: string | undefined;
@@ -262,4 +327,106 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values['max-instructions'] !== undefined) cmd.maxInstructions = parseMaxInstructions(values['max-instructions']);
   if (values.timeout !== undefined) cmd.timeoutSeconds = parseTimeout(values.timeout);
   return cmd;
+}
+
+type ParseToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/** Options written before a guest that apply to it alone. */
+const PER_GUEST = new Set(['net', 'mac', 'name', 'ram', 'append']);
+
+/**
+ * Several guests (NetworkRunCommand): walks the tokens in order; per-guest options collect until
+ * the guest they precede (a file, or --kernel FILE).
+ */
+function parseNetworkRun(tokens: readonly ParseToken[], values: { pcap?: string | boolean; stats?: string | boolean; deterministic?: string | boolean; 'max-instructions'?: string | boolean; timeout?: string | boolean }): NetworkRunCommand {
+  const guests: { -readonly [K in keyof NetGuestSpec]: NetGuestSpec[K] }[] = [];
+  let pending = new Map<string, string>();
+  const flushGuest = (file: string, mode: 'bare' | 'kernel') => {
+    if (file === '') throw new UsageError(mode === 'kernel' ? "option '--kernel' needs a file name" : 'a guest file name is empty');
+    const append = pending.get('append');
+    if (append !== undefined && mode !== 'kernel') {
+      throw new UsageError(`--append before ${file}: only a kernel gets a command line (--append "..." --kernel <image>)`);
+    }
+    const ram = pending.get('ram');
+    const segment = pending.get('net');
+    if (segment === '') throw new UsageError(`--net before ${file} needs a segment name (e.g. --net lan)`);
+    const mac = pending.get('mac');
+    if (mac !== undefined && segment === undefined) throw new UsageError(`--mac before ${file} needs --net: only a card on the switch gets a MAC from the command line`);
+    const name = pending.get('name');
+    if (name === '' || (name !== undefined && /[\n\r|]/.test(name))) throw new UsageError(`--name before ${file}: give a name without '|' or line breaks`);
+    guests.push({
+      file,
+      mode,
+      ramBytes: ram === undefined ? DEFAULT_RAM_BYTES : parseRamOption(ram),
+      machineOptions: ram !== undefined || append !== undefined,
+      ...(mode === 'kernel' ? { bootargs: append ?? '' } : {}),
+      ...(segment !== undefined ? { segment } : {}),
+      ...(mac !== undefined ? { mac: checkMac(mac, file) } : {}),
+      name: name ?? '',
+    });
+    pending = new Map();
+  };
+  let sawCommand = false;
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') continue;
+    if (t.kind === 'positional') {
+      if (!sawCommand) sawCommand = true; // 'run'
+      else flushGuest(t.value, 'bare');
+      continue;
+    }
+    if (t.name === 'kernel') flushGuest(t.value ?? '', 'kernel');
+    else if (PER_GUEST.has(t.name)) {
+      if (pending.has(t.name)) throw new UsageError(`--${t.name} given twice for one guest (per-guest options go before the guest they apply to)`);
+      pending.set(t.name, t.value ?? '');
+    }
+  }
+  if (pending.size > 0) {
+    const names = [...pending.keys()].map((k) => `--${k}`).join(', ');
+    throw new UsageError(`${names} after the last guest: per-guest options (--net, --mac, --name, --ram, --append) go before the guest file they apply to`);
+  }
+  if (guests.length === 0) throw new UsageError('missing guest file: minivisor run [--net SEGMENT] <guest.elf> ...');
+  // Names: the file's, made unique by their place on the command line.
+  const base = guests.map((g) => g.file.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '') || g.file);
+  for (const [i, g] of guests.entries()) {
+    if (g.name !== '') continue;
+    g.name = base.filter((b) => b === base[i]).length > 1 ? `${base[i]}-${i + 1}` : base[i]!;
+  }
+  const seen = new Set<string>();
+  for (const g of guests) {
+    if (seen.has(g.name)) throw new UsageError(`two guests are named '${g.name}'; give one of them another --name`);
+    seen.add(g.name);
+  }
+  const macs = new Map<string, string>();
+  for (const g of guests) {
+    if (g.mac === undefined) continue;
+    const other = macs.get(g.mac);
+    if (other !== undefined) throw new UsageError(`guests '${other}' and '${g.name}' have the same MAC ${g.mac}`);
+    macs.set(g.mac, g.name);
+  }
+  if (typeof values.pcap === 'string' && !guests.some((g) => g.segment !== undefined)) {
+    throw new UsageError('--pcap captures the switch, but no guest is on it: put --net SEGMENT before a guest');
+  }
+  if (values.pcap === '') throw new UsageError("option '--pcap' needs a file name");
+  const cmd: { -readonly [K in keyof NetworkRunCommand]: NetworkRunCommand[K] } = {
+    kind: 'run-network',
+    guests,
+    stats: values.stats === true,
+    deterministic: values.deterministic === true,
+  };
+  if (typeof values.pcap === 'string') cmd.pcap = values.pcap;
+  if (typeof values['max-instructions'] === 'string') cmd.maxInstructions = parseMaxInstructions(values['max-instructions']);
+  if (typeof values.timeout === 'string') cmd.timeoutSeconds = parseTimeout(values.timeout);
+  return cmd;
+}
+
+/** A unicast MAC in canonical form (lower-case hex, colons). */
+function checkMac(text: string, file: string): string {
+  let b: Uint8Array;
+  try {
+    b = parseMac(text);
+  } catch {
+    throw new UsageError(`--mac '${text}' before ${file} is not a MAC address; use six hex bytes such as 52:54:00:12:34:56`);
+  }
+  if ((b[0]! & 1) !== 0) throw new UsageError(`--mac ${text} before ${file} is a multicast address; a card needs a unicast one (first byte even)`);
+  return formatMac(b);
 }

@@ -27,6 +27,7 @@ import { SnapshotError } from '../state/format.js';
 import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
 import { HELP_TEXT, UsageError, parseCommandLine, type Command, type RunCommand } from './args.js';
 import { runGuest, type RunIo, type RunOutcome } from './run.js';
+import { runNetwork } from './run-network.js';
 import { initTest } from './init-test.js';
 import { SERVE_HELP_TEXT, ServeError, parseServeArgs, serve } from './serve.js';
 
@@ -318,6 +319,8 @@ export async function main(argv: readonly string[], io: RunIo = defaultIo()): Pr
         return 0;
       case 'run':
         return await run(cmd, io);
+      case 'run-network':
+        return await runNetwork(cmd, io);
       case 'init-test': {
         const { file } = cmd;
         const bytes = await readGuestFile(file, cmd.mode);

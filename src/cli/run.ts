@@ -50,7 +50,7 @@ export type RunOutcome =
  * QEMU's escape is honoured: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h prints help;
  * any other key after Ctrl-A is ignored. On a pipe or file, bytes go through untouched.
  */
-class ConsoleInput {
+export class ConsoleInput {
   private readonly queue: Uint8Array[] = [];
   private queueOffset = 0;
   private queued = 0;
@@ -146,8 +146,8 @@ class ConsoleInput {
     this.queued += bytes.length;
   }
 
-  /** Moves waiting input into the guest's UART queue until it is full; returns bytes moved. */
-  feed(guest: Guest): number {
+  /** Moves waiting input into the guest's UART queue (or a scheduler's, run-network.ts) until it is full; returns bytes moved. */
+  feed(guest: { writeConsole(bytes: Uint8Array): number }): number {
     let moved = 0;
     while (this.queue.length > 0) {
       const head = this.queue[0];
@@ -210,7 +210,7 @@ export async function flushAndExit(status: number): Promise<never> {
  * but never past the run's deadline. Keeps the first write error: EPIPE (the reader went away)
  * and the others (ENOSPC on a full disk, EIO...) end the run differently.
  */
-class ConsoleOutput {
+export class ConsoleOutput {
   error: NodeJS.ErrnoException | undefined;
   private waiters: (() => void)[] = [];
   private readonly onError = (e: Error) => {
