@@ -15,6 +15,9 @@ import { SNAPSHOT_MAGIC } from '../state/format.js';
 import { Scheduler, type GuestState, type ScheduledGuest } from '../core/scheduler.js';
 import type { ExitStats } from '../core/exits.js';
 import { ConsoleTranscript, describePattern, lastLines, type Pattern } from './console-waiter.js';
+import { VirtualSwitch, type Port, type SwitchOptions, type TapCallback } from '../net/switch.js';
+import { PcapWriter } from '../net/pcap.js';
+import type { MacAddress } from '../net/mac.js';
 
 export type { Pattern } from './console-waiter.js';
 
@@ -61,33 +64,112 @@ export interface TestConsole {
   text(): string;
 }
 
+/**
+ * Runs the guests of one scheduler in the background (one guest for launchGuest, every guest of
+ * a network for launchNetwork): slices of a few ms, sleeping while every guest waits for an
+ * interrupt. A guest that wakes while the loop sleeps (the switch delivered a frame, input
+ * arrived) makes it run again at once: the scheduler tells every change of state.
+ * @internal
+ */
+export class GuestRunner {
+  readonly scheduler: Scheduler;
+  private readonly outputs = new Map<ScheduledGuest, (bytes: Uint8Array) => void>();
+  private readonly members = new Set<{ afterSlice(): void }>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor() {
+    this.scheduler = new Scheduler({
+      onOutput: (sg, bytes) => this.outputs.get(sg)?.(bytes),
+      onStateChange: (sg) => {
+        for (const m of this.members) m.afterSlice();
+        if (sg.state === 'running') this.kick();
+      },
+    });
+  }
+
+  add(guest: Guest, name: string, onOutput: (bytes: Uint8Array) => void, member: { afterSlice(): void }): ScheduledGuest {
+    const sg = this.scheduler.add(guest, { name });
+    this.outputs.set(sg, onOutput);
+    this.members.add(member);
+    return sg;
+  }
+
+  /** Runs now (or after the slice under way), even if the loop sleeps until a timer. */
+  kick(): void {
+    if (this.sleepTimer !== undefined) {
+      clearTimeout(this.sleepTimer);
+      this.sleepTimer = undefined;
+    }
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    this.timer = this.sleepTimer = undefined;
+  }
+
+  private pump(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      const report = this.scheduler.runFor(5);
+      for (const m of this.members) m.afterSlice();
+      if (report.busy) this.pump();
+      else if (report.nextWakeAt < Infinity && this.sleepTimer === undefined) {
+        this.sleepTimer = setTimeout(() => {
+          this.sleepTimer = undefined;
+          this.pump();
+        }, Math.max(0, report.nextWakeAt - performance.now()));
+      }
+    }, 0);
+  }
+}
+
 export class TestGuest implements AsyncDisposable {
   readonly console: TestConsole;
   private readonly transcript = new ConsoleTranscript();
   private cursor = 0;
   private closed = false;
   private budgetExhausted = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly stateWaiters = new Set<() => void>();
-  private readonly scheduler: Scheduler;
+  private readonly runner: GuestRunner;
   private readonly sg: ScheduledGuest;
 
-  /** @internal use launchGuest */
+  /** @internal use launchGuest or launchNetwork */
   constructor(
     private readonly hv: Hypervisor,
     readonly guest: Guest,
     private readonly options: LaunchOptions,
+    runner?: GuestRunner,
+    /** its name in a network (launchNetwork), 'guest' alone */
+    readonly name = 'guest',
   ) {
-    this.scheduler = new Scheduler({
-      onOutput: (_sg, bytes) => this.transcript.append(bytes),
-      onStateChange: () => this.notify(),
-    });
-    this.sg = this.scheduler.add(guest, { name: 'guest' });
+    this.runner = runner ?? new GuestRunner();
+    this.sg = this.runner.add(guest, name, (bytes) => this.transcript.append(bytes), this);
     this.console = {
       waitFor: (pattern, opts) => this.waitFor(pattern, opts?.timeout),
       text: () => this.transcript.text(),
     };
-    this.pump();
+    if (!runner) this.runner.kick(); // a network starts its guests once they are all plugged in
+  }
+
+  private get scheduler(): Scheduler {
+    return this.runner.scheduler;
+  }
+
+  /** @internal after every slice of the runner: the instruction budget, and waiters */
+  afterSlice(): void {
+    const max = this.options.maxInstructions;
+    if (!this.closed && max !== undefined && this.sg.instructions >= max && !this.budgetExhausted) {
+      this.budgetExhausted = true;
+      this.scheduler.pause(this.sg);
+    }
+    this.notify();
   }
 
   /**
@@ -103,7 +185,7 @@ export class TestGuest implements AsyncDisposable {
   type(text: string | Uint8Array): void {
     this.ensureOpen('type');
     this.scheduler.input(this.sg, typeof text === 'string' ? new TextEncoder().encode(text) : text);
-    this.pump();
+    this.runner.kick();
   }
 
   /** Resolves with the guest's exit code once it powers off. */
@@ -126,8 +208,8 @@ export class TestGuest implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.guest.destroy();
+    this.guest.destroy(); // the runner drops it from its scheduler
+    if (this.scheduler.guests.every((sg) => sg.guest.isDestroyed)) this.runner.stop();
     this.notify();
   }
 
@@ -208,29 +290,6 @@ export class TestGuest implements AsyncDisposable {
   private ensureOpen(what: string): void {
     if (this.closed) throw new GuestTestError(`${what}: the guest was closed`);
   }
-
-  /** Runs the guest in slices in the background, sleeping while it waits for an interrupt. */
-  private pump(): void {
-    if (this.closed || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.closed) return;
-      const report = this.scheduler.runFor(5);
-      const max = this.options.maxInstructions;
-      if (max !== undefined && this.sg.instructions >= max && !this.budgetExhausted) {
-        this.budgetExhausted = true;
-        this.scheduler.pause(this.sg);
-      }
-      this.notify();
-      if (report.busy) this.pump();
-      else if (report.nextWakeAt < Infinity) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, Math.max(0, report.nextWakeAt - performance.now()));
-      }
-    }, 0);
-  }
 }
 
 let shared: Promise<Hypervisor> | undefined;
@@ -270,13 +329,18 @@ async function snapshotOf(image: string | URL | Uint8Array | Snapshot): Promise<
  * milliseconds for every further launch.
  */
 export async function launchGuest(image: string | URL | Uint8Array | Snapshot, options: LaunchOptions = {}): Promise<TestGuest> {
+  const { hv, guest } = await createGuest(image, options);
+  return new TestGuest(hv, guest, options);
+}
+
+async function createGuest(image: string | URL | Uint8Array | Snapshot, options: LaunchOptions): Promise<{ hv: Hypervisor; guest: Guest }> {
   const source = await snapshotOf(image);
   shared ??= Hypervisor.create();
   const hv = await shared;
   if (!(source instanceof Uint8Array)) {
     const restored = await hv.restore(source);
     if (options.deterministic) restored.setDeterministic(true);
-    return new TestGuest(hv, restored, options);
+    return { hv, guest: restored };
   }
   const bytes = source;
   const guest = hv.createGuest({ ramBytes: parseSize(options.ram ?? '64M'), deterministic: options.deterministic ?? false });
@@ -287,5 +351,167 @@ export async function launchGuest(image: string | URL | Uint8Array | Snapshot, o
     guest.destroy();
     throw e;
   }
-  return new TestGuest(hv, guest, options);
+  return { hv, guest };
+}
+
+/** One guest of launchNetwork: its image, its launch options, and its place on the switch. */
+export interface NetworkGuestOptions extends LaunchOptions {
+  /** an ELF, a kernel (mode 'kernel') or a snapshot, as for launchGuest */
+  readonly image: string | URL | Uint8Array | Snapshot;
+  /** its name: network.guest(name), capture records, port name (default 'guest N', N from 1) */
+  readonly name?: string;
+  /** the switch segment its card is on (default 'default'); null: the card stays unplugged */
+  readonly segment?: string | null;
+  /** its card's MAC (default 02:00:00:00:00:NN, NN its place on the switch) */
+  readonly mac?: MacAddress;
+}
+
+export interface NetworkOptions {
+  /** frames kept by capture() (default 100 000); later frames are counted in captureDropped, not kept */
+  readonly captureLimit?: number;
+  /** the switch's own options (queue sizes, burst, address ageing) */
+  readonly switch?: SwitchOptions;
+}
+
+/** A frame as the switch saw it enter (each frame once). */
+export interface CapturedFrame {
+  /** ms since the Unix epoch */
+  readonly time: number;
+  /** the name of the guest that sent it */
+  readonly from: string;
+  readonly segment: string;
+  readonly frame: Uint8Array;
+}
+
+/**
+ * Several guests on one virtual switch (launchNetwork): every guest is a TestGuest of its own
+ * (console, type, exit, stats), and they share one scheduler, so frames move between them as they
+ * run. capture() gives every frame the switch forwarded; pcap() the same as a capture file.
+ */
+export class TestNetwork implements AsyncDisposable {
+  readonly captureDropped = { frames: 0 };
+  private readonly frames: CapturedFrame[] = [];
+  private readonly byName = new Map<string, TestGuest>();
+  private readonly portOf = new Map<TestGuest, Port>();
+  private closed = false;
+
+  /** the switch itself (src/net): stats, taps, addresses */
+  readonly switch: VirtualSwitch;
+
+  /** @internal use launchNetwork */
+  constructor(
+    readonly guests: readonly TestGuest[],
+    sw: VirtualSwitch,
+    ports: readonly (Port | undefined)[],
+    private readonly runner: GuestRunner,
+    captureLimit: number,
+  ) {
+    this.switch = sw;
+    guests.forEach((g, i) => {
+      this.byName.set(g.name, g);
+      const p = ports[i];
+      if (p) this.portOf.set(g, p);
+    });
+    const names = new Map<Port, string>([...this.portOf].map(([g, p]) => [p, g.name]));
+    switchTap(this.switch, (e) => {
+      if (this.frames.length >= captureLimit) {
+        this.captureDropped.frames++;
+        return;
+      }
+      this.frames.push({ time: performance.timeOrigin + e.time, from: names.get(e.port) ?? e.port.name, segment: e.port.segment, frame: e.frame.slice() });
+    });
+  }
+
+  /** The guest with that name. */
+  guest(name: string): TestGuest {
+    const g = this.byName.get(name);
+    if (!g) throw new GuestTestError(`no guest named ${JSON.stringify(name)} in this network (there are ${[...this.byName.keys()].map((n) => JSON.stringify(n)).join(', ')})`);
+    return g;
+  }
+
+  /** Every frame the switch forwarded so far, each once, as sent, in order. */
+  capture(): CapturedFrame[] {
+    return [...this.frames];
+  }
+
+  /** The same frames as a libpcap capture file (Wireshark, tcpdump -r). */
+  pcap(): Uint8Array {
+    const w = new PcapWriter();
+    for (const f of this.frames) w.add(f.frame, f.time);
+    return w.bytes();
+  }
+
+  /** The switch port of a guest (stats, drops). */
+  port(name: string): Port {
+    const p = this.portOf.get(this.guest(name));
+    if (!p) throw new GuestTestError(`guest ${JSON.stringify(name)} is not on the switch (its segment is null)`);
+    return p;
+  }
+
+  /** Moves a guest's card to another segment; it sees only that segment's frames from now on. */
+  setSegment(name: string, segment: string): void {
+    this.switch.setSegment(this.port(name), segment);
+  }
+
+  /** Waits until every guest has powered off; resolves to their exit codes in order. */
+  exits(options: { timeout?: number } = {}): Promise<number[]> {
+    return Promise.all(this.guests.map((g) => g.exit(options)));
+  }
+
+  /** Stops every guest and frees them. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.switch.close();
+    for (const g of this.guests) await g.close();
+    this.runner.stop();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function switchTap(sw: VirtualSwitch, cb: TapCallback): void {
+  sw.tap(undefined, cb);
+}
+
+/**
+ * Launches several guests on one virtual switch and starts them together:
+ *
+ *   await using net = await launchNetwork([
+ *     { image: 'guests/bin/netdemo.elf', name: 'a', segment: 'lan' },
+ *     { image: 'guests/bin/netdemo.elf', name: 'b', segment: 'lan' },
+ *   ]);
+ *   await net.guest('b').console.waitFor('rx BYE');
+ *   expect(await net.exits()).toEqual([0, 0]);
+ *   net.capture();   // every frame, as sent
+ */
+export async function launchNetwork(guests: readonly NetworkGuestOptions[], options: NetworkOptions = {}): Promise<TestNetwork> {
+  const names = guests.map((g, i) => g.name ?? `guest ${i + 1}`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new RangeError(`launchNetwork: two guests are named ${JSON.stringify(dup)}`);
+  const made: { hv: Hypervisor; guest: Guest }[] = [];
+  try {
+    for (const g of guests) made.push(await createGuest(g.image, g));
+  } catch (e) {
+    for (const m of made) m.guest.destroy();
+    throw e;
+  }
+  const sw = new VirtualSwitch(options.switch);
+  let ports: (Port | undefined)[];
+  try {
+    ports = guests.map((g, i) =>
+      g.segment === null ? undefined : sw.attach(made[i]!.guest, { name: names[i]!, ...(g.segment !== undefined ? { segment: g.segment } : {}), ...(g.mac !== undefined ? { mac: g.mac } : {}) }),
+    );
+  } catch (e) {
+    for (const m of made) m.guest.destroy();
+    throw e;
+  }
+  const runner = new GuestRunner();
+  const testGuests = guests.map((g, i) => new TestGuest(made[i]!.hv, made[i]!.guest, g, runner, names[i]!));
+  const network = new TestNetwork(testGuests, sw, ports, runner, options.captureLimit ?? 100_000);
+  sw.bindScheduler(runner.scheduler);
+  runner.kick();
+  return network;
 }
