@@ -10,7 +10,7 @@ import {
 import { HART_SAVED, H_PC, H_PRIV, PRIV_M } from "./hart";
 import { forgetContext } from "./tlbcontext";
 import { hostTicks, instretNow, mtimeNow } from "./counters";
-import { uartHostOutClear, uartHostOutLen, uartHostOutPtr, uartHostPush, uartReset } from "./devices/uart16550";
+import { uartHostInClear, uartHostOutClear, uartHostOutLen, uartHostOutPtr, uartHostPush, uartReset } from "./devices/uart16550";
 import { clintReset } from "./devices/clint";
 import { irqUpdate, plicReset } from "./devices/plic";
 import {
@@ -145,6 +145,13 @@ export function guestConsoleOutClear(h: i32): void {
   if (!isGuest(h)) return;
   switchTo(h);
   uartHostOutClear();
+}
+
+/** Drops the console input the guest has not read yet. */
+export function guestConsoleInClear(h: i32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  uartHostInClear();
 }
 
 export function guestConsoleInPush(h: i32, byte: u32): u32 {

@@ -17,6 +17,7 @@ export {
   RAM_MAX_BYTES,
   RAM_ALIGN_BYTES,
   FAULT_INTERNAL,
+  HART_CSR_OFFSETS,
 } from './core/abi.js';
 export type { CoreExports, CoreImports, GuestHandle } from './core/abi.js';
 export { loadCore, CoreLoadError, DEFAULT_CORE_URL, defaultHostTicks } from './core/wasm.js';

@@ -57,6 +57,13 @@ const LCR_DLAB: u32 = 0x80;
   store<u8>(gBlock + off, <u8>v);
 }
 
+/** Drops the console input the guest has not read yet (the host's side of the wire, e.g. on a user's Reset). */
+export function uartHostInClear(): void {
+  store<u32>(gBlock + U_IN_HEAD, 0);
+  store<u32>(gBlock + U_IN_COUNT, 0);
+  irqUpdate();
+}
+
 export function uartReset(): void {
   setb(U_IER, 0);
   setb(U_FCR, 0);

@@ -36,6 +36,8 @@ export interface CoreExports {
   /** u32 */ guestConsoleOutLen(h: GuestHandle): number;
   guestConsoleOutClear(h: GuestHandle): void;
   /** u32: 0 when the input queue is full */ guestConsoleInPush(h: GuestHandle, byte: number): number;
+  /** drops the console input the guest has not read yet */
+  guestConsoleInClear(h: GuestHandle): void;
   /** u32 */ guestPc(h: GuestHandle): number;
   /** u32: 0 U, 1 S, 3 M */ guestPriv(h: GuestHandle): number;
   /** u32 */ guestReg(h: GuestHandle, n: number): number;
@@ -143,6 +145,31 @@ export const FAULT_INTERNAL = 0xffff_ffff;
 /** What a failed check of the checked core was guarding (assembly/checked.ts CHECK_*). */
 export const CHECK_KINDS = ['none', 'load', 'store', 'fetch', 'atomic', 'page-table walk', 'SBI console DMA', 'device state', 'PC alignment', 'virtio DMA'] as const;
 
+/** Where the CSRs are in the hart state (guestStatePtr; assembly/hart.ts H_*), for debuggers. */
+export const HART_CSR_OFFSETS = {
+  pc: 0x080,
+  priv: 0x084,
+  mstatus: 0x088,
+  mie: 0x08c,
+  mtvec: 0x098,
+  mepc: 0x09c,
+  mcause: 0x0a0,
+  mtval: 0x0a4,
+  mscratch: 0x0a8,
+  mcounteren: 0x0ac,
+  medeleg: 0x0b0,
+  mideleg: 0x0b4,
+  stvec: 0x0b8,
+  sepc: 0x0bc,
+  scause: 0x0c0,
+  stval: 0x0c4,
+  sscratch: 0x0c8,
+  scounteren: 0x0cc,
+  satp: 0x0d0,
+} as const;
+/** mip = the software-writable bits at this offset | the device lines at the next word. */
+export const HART_MIP_OFFSETS = [0x090, 0x094] as const;
+
 /** Layout of the block guestStatePtr points at. */
 export const HART_STATE_BYTES = 0x200;
 export const DEVICE_STATE_OFFSET = 0x400;
@@ -165,6 +192,7 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestConsoleOutLen',
   'guestConsoleOutClear',
   'guestConsoleInPush',
+  'guestConsoleInClear',
   'guestPc',
   'guestPriv',
   'guestReg',

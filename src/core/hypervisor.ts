@@ -10,6 +10,8 @@ import {
   RAM_MAX_BYTES,
   RAM_MIN_BYTES,
   HART_STATE_BYTES,
+  HART_CSR_OFFSETS,
+  HART_MIP_OFFSETS,
   FAULT_INTERNAL,
   CHECK_KINDS,
   DEVICE_STATE_OFFSET,
@@ -555,6 +557,42 @@ export class Guest {
     const ptr = this.core.guestConsoleOutPtr(h) >>> 0;
     const out = new Uint8Array(this.core.memory.buffer, ptr, len).slice();
     this.core.guestConsoleOutClear(h);
+    return out;
+  }
+
+  /** Drops the console input queued for the guest that it has not read yet (e.g. before a reset). */
+  clearConsoleInput(): void {
+    this.core.guestConsoleInClear(this.h());
+  }
+
+  /**
+   * The CSRs (and PC, privilege) as they are now, by name: for debuggers and the page's view of
+   * the machine. `mip` includes the device lines.
+   */
+  csrs(): Record<keyof typeof HART_CSR_OFFSETS | 'mip', number> {
+    const h = this.h();
+    const view = new DataView(this.core.memory.buffer, this.core.guestStatePtr(h) >>> 0, HART_STATE_BYTES);
+    const out = {} as Record<keyof typeof HART_CSR_OFFSETS | 'mip', number>;
+    for (const [name, off] of Object.entries(HART_CSR_OFFSETS) as [keyof typeof HART_CSR_OFFSETS, number][]) out[name] = view.getUint32(off, true);
+    out.mip = (view.getUint32(HART_MIP_OFFSETS[0], true) | view.getUint32(HART_MIP_OFFSETS[1], true)) >>> 0;
+    return out;
+  }
+
+  /**
+   * Reads guest-physical memory (RAM only; no device access, no side effect): `length` bytes at
+   * `address`, or undefined when any of them is not RAM. Pages shared with a fork stay shared.
+   */
+  readPhysical(address: number, length: number): Uint8Array | undefined {
+    const off = address - RAM_BASE;
+    if (!Number.isInteger(off) || !Number.isInteger(length) || off < 0 || length < 0 || off + length > this.ramBytes) return undefined;
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length; ) {
+      const p = Math.floor((off + at) / 4096);
+      const inPage = (off + at) % 4096;
+      const n = Math.min(4096 - inPage, length - at);
+      out.set(this.pageView(p).subarray(inPage, inPage + n), at);
+      at += n;
+    }
     return out;
   }
 
