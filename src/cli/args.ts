@@ -116,6 +116,10 @@ and these for the whole run, anywhere:
   --pcap FILE              write every frame the switch forwards to FILE
                            (libpcap: tcpdump -r, Wireshark)
   --timeout, --max-instructions (per guest), --stats, --deterministic
+                           (with --deterministic each guest keeps its own
+                           clock, and one asleep in WFI jumps to its next
+                           timer: guests that wait for each other's frames
+                           with a timeout, like netdemo, need real time)
 Each guest's console goes to stdout, every line prefixed with "NAME| ";
 stdin goes to the first guest. The run ends when every guest has powered
 off (or is stuck); its exit status is the first non-zero status among the
