@@ -120,7 +120,8 @@ export class GuestRunner {
       const report = this.scheduler.runFor(5);
       for (const m of this.members) m.afterSlice();
       if (report.busy) this.pump();
-      else if (report.nextWakeAt < Infinity && this.sleepTimer === undefined) {
+      else if (report.nextWakeAt < Infinity) {
+        if (this.sleepTimer !== undefined) clearTimeout(this.sleepTimer);
         this.sleepTimer = setTimeout(() => {
           this.sleepTimer = undefined;
           this.pump();
