@@ -10,7 +10,10 @@
  * the low two bits of the instruction at mepc give its length), or abandons
  * the attack (a fetch fault, a trap from U-mode) by returning in M-mode to the
  * attack's resume point (lowlevel.S: try_enter / resume_at, a setjmp/longjmp).
- * The hypervisor and the other guests never notice.
+ * Each of these traps is a trap into the hypervisor first (a VM exit, counted
+ * in the exit table: mmio:unmapped, exception:<cause>): the hypervisor finds
+ * no RAM or device of this guest at the address and injects the fault into
+ * this guest's own handler.  The other guests never notice.
  *
  * Console input is polled (LSR.DR), but the guest sleeps in WFI while waiting:
  * the UART's RX interrupt goes through the PLIC to mip.MEIP, which wakes WFI
@@ -294,7 +297,8 @@ static void attack_read_past_ram(void)
     int ok = load_ok(end, &v);
     uart_puts(ok ? "  result: the load went through?!\n"
                  : "  result: nothing was read (the register kept its old value, 0); "
-                   "the fault was delivered to this guest, not to the hypervisor\n");
+                   "the load trapped into the hypervisor (a VM exit), which found no RAM there: "
+                   "the fault was delivered to this guest's own trap handler, never past its region\n");
 }
 
 static void attack_write_past_ram(void)
