@@ -199,7 +199,9 @@ async function runGuests(cmd: NetworkRunCommand, io: RunIo, guests: Guest[], pca
 
   const pendingOut: Uint8Array[] = [];
   const indexOf = new Map<ScheduledGuest, number>();
+  const quantum = 100_000;
   const scheduler = new Scheduler({
+    quantum,
     onOutput: (sg, bytes) => pendingOut.push(consoles.format(indexOf.get(sg)!, bytes)),
     // A guest the switch wakes (a frame arrived) must run even if the loop is asleep.
     onStateChange: (sg) => {
@@ -233,7 +235,6 @@ async function runGuests(cmd: NetworkRunCommand, io: RunIo, guests: Guest[], pca
 
   // Each guest stops after --max-instructions: its last turn is cut to what is left.
   const limited = new Set<ScheduledGuest>();
-  const quantum = 100_000;
   scheduler.onTurn((sg) => {
     if (maxInstructions === Infinity || limited.has(sg)) return;
     const left = maxInstructions - sg.instructions;
