@@ -57,3 +57,11 @@ export const COV_SFENCE_ADDRESS: u32 = 46;
 export const COV_SFENCE_ALL: u32 = 47;
 export const COV_SBI_DBCN_RANGE: u32 = 48; // a DBCN buffer was checked against RAM
 export const COV_SBI_DBCN_REFUSED: u32 = 49;
+// ram.ts: copy-on-write pages (forks)
+export const COV_COW_WRITE_SHARED: u32 = 50; // a write reached a shared page (never in a write TLB): made private first
+export const COV_COW_UNSHARE_READER: u32 = 51; // a reader's write: copied from the owner's page
+export const COV_COW_UNSHARE_OWNER: u32 = 52; // the owner's write: copies pushed to its readers first
+export const COV_COW_OWNER_PUSH_FOUND: u32 = 53; // ...and that push found a reader that still read the page
+export const COV_COW_MATERIALIZE: u32 = 54; // host view (Guest.ram()): a shared page made private
+export const COV_COW_RELEASE_READER: u32 = 55; // destroy: a reader of the dying guest's page got its copy
+export const COV_COW_SHARE_ALL: u32 = 56; // a fork: every page of the parent shared with the child

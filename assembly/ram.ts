@@ -20,6 +20,11 @@
 import { flushTlb } from "./hart";
 import { gBlock, gCurrent, gRamHost, gRamSize, isGuest, blockOf, MAX_GUESTS, B_RAM_HOST, B_RAM_SIZE } from "./guests";
 import { requestStop, STOP_REFETCH } from "./stop";
+import { cover } from "./checked";
+import {
+  COV_COW_MATERIALIZE, COV_COW_OWNER_PUSH_FOUND, COV_COW_RELEASE_READER, COV_COW_SHARE_ALL, COV_COW_UNSHARE_OWNER,
+  COV_COW_UNSHARE_READER, COV_COW_WRITE_SHARED,
+} from "./coverage";
 
 export const PAGE_SHARED: u32 = 1;
 const PAGE_MASK: u32 = 0xffff_f000;
@@ -73,6 +78,7 @@ export function pageForWrite(off: u32): u32 {
   const p = off >>> 12;
   const e = gPageMap + (p << 2);
   const v = load<u32>(e);
+  if ((v & PAGE_SHARED) != 0) cover(COV_COW_WRITE_SHARED);
   // build/minivisor-*-cowbug.wasm writes a shared page in place: the bug the checked core and
   // the fork tests must catch.
   if (isDefined(BUG_COW) && (v & PAGE_SHARED) != 0) return v & PAGE_MASK;
@@ -93,9 +99,11 @@ function addCopies(block: u32, n: f64): void {
 
 /**
  * Page p of every other guest that is backed by host page `page` gets its own copy of it.
- * Used before the owner writes the page, and before the owner is destroyed.
+ * Used before the owner writes the page, and before the owner is destroyed. Returns how many
+ * readers got a copy.
  */
-function pushCopies(self: i32, p: u32, page: u32): void {
+function pushCopies(self: i32, p: u32, page: u32): u32 {
+  let n: u32 = 0;
   for (let g: i32 = 0; g < MAX_GUESTS; g++) {
     if (g == self || !isGuest(g)) continue;
     const block = blockOf(g);
@@ -106,7 +114,9 @@ function pushCopies(self: i32, p: u32, page: u32): void {
     memory.copy(own, page, 0x1000);
     store<u32>(e, own);
     addCopies(block, 1);
+    n++;
   }
+  return n;
 }
 
 /** Makes the current guest's page p private (its map entry v has PAGE_SHARED). */
@@ -115,8 +125,10 @@ function unshareCurrent(p: u32, v: u32): void {
   const page = v & PAGE_MASK;
   if (page == own) {
     // The owner writes: whoever still reads this page keeps the old contents.
-    pushCopies(gCurrent, p, own);
+    cover(COV_COW_UNSHARE_OWNER);
+    if (pushCopies(gCurrent, p, own) > 0) cover(COV_COW_OWNER_PUSH_FOUND);
   } else {
+    cover(COV_COW_UNSHARE_READER);
     memory.copy(own, page, 0x1000);
     addCopies(gBlock, 1);
   }
@@ -136,6 +148,7 @@ export function materialize(h: i32): void {
   for (let p: u32 = 0; p < pages; p++) {
     const v = load<u32>(map + (p << 2));
     if ((v & PAGE_SHARED) == 0) continue;
+    cover(COV_COW_MATERIALIZE);
     const own = ramHost + (p << 12);
     const page = v & PAGE_MASK;
     if (page == own) pushCopies(h, p, own);
@@ -157,7 +170,9 @@ export function releaseShared(h: i32): void {
   const map = load<u32>(block + B_PAGE_MAP);
   for (let p: u32 = 0; p < pages; p++) {
     const v = load<u32>(map + (p << 2));
-    if ((v & PAGE_SHARED) != 0 && (v & PAGE_MASK) == ramHost + (p << 12)) pushCopies(h, p, ramHost + (p << 12));
+    if ((v & PAGE_SHARED) != 0 && (v & PAGE_MASK) == ramHost + (p << 12)) {
+      if (pushCopies(h, p, ramHost + (p << 12)) > 0) cover(COV_COW_RELEASE_READER);
+    }
   }
   // The guest in the physical CPU may have had TLB entries for those pages.
   flushTlb();
@@ -173,6 +188,7 @@ export function shareAll(parent: i32, child: i32): void {
   const pages = load<u32>(pb + B_RAM_SIZE) >>> 12;
   const pm = load<u32>(pb + B_PAGE_MAP);
   const cm = load<u32>(cb + B_PAGE_MAP);
+  cover(COV_COW_SHARE_ALL);
   for (let p: u32 = 0; p < pages; p++) {
     const v = load<u32>(pm + (p << 2)) | PAGE_SHARED;
     store<u32>(pm + (p << 2), v);

@@ -576,6 +576,16 @@ function writeFixed(words, L) {
   words.set(f.subarray(M_VECTORS >>> 2), M_VECTORS >>> 2);
 }
 
+/** Whether page 0 (a read-only view of it) still holds the fixed parts that writeFixed writes. */
+function fixedIntact(page0, L) {
+  const words = new Uint32Array(page0.buffer, page0.byteOffset, 1024);
+  const f = L.fixed;
+  for (const [from, to] of [[PROLOGUE >>> 2, (KERNEL_ENTRY >>> 2) + 3], [M_HANDLER >>> 2, (S_HANDLER >>> 2) + 32], [M_VECTORS >>> 2, f.length]]) {
+    for (let i = from; i < to; i++) if (words[i] !== f[i]) return false;
+  }
+  return true;
+}
+
 const mega = (ppn, flags) => u((ppn << 10) | flags);
 const ptr = (tablePpn) => u((tablePpn << 10) | PTE_V);
 
@@ -679,9 +689,13 @@ export function rewriteWindow(ram, g, L) {
  * prologue, which installs the trap vectors and jumps to a random word of the code.
  */
 export function restartAttacker(guest, g, L) {
-  const ram = guest.ram();
-  const words = new Uint32Array(ram.buffer, ram.byteOffset, ram.byteLength >>> 2);
-  writeFixed(words, L);
+  // A guest that shares pages with a fork (fuzz/isolation.mjs forks attackers) keeps them shared
+  // when its fixed parts are intact: ram() would make every page private first, and the point
+  // is that parent and fork go on writing pages they still share.
+  if (L.fixed === undefined || guest.sharing.sharedPages === 0 || !fixedIntact(guest.pageView(0), L)) {
+    const ram = guest.ram();
+    writeFixed(new Uint32Array(ram.buffer, ram.byteOffset, ram.byteLength >>> 2), L);
+  }
   for (let i = 0; i < 4; i++) guest.setReg(g.pick(ADDR), edgeAddress(g, L));
   for (let i = 0; i < 2; i++) guest.setReg(g.pick(VAL), g.int(2) ? edgeAddress(g, L) : g.u32());
   guest.setReg(5, g.int(4) === 0 ? (RAM_BASE + M_VECTORS) | 1 : RAM_BASE + M_HANDLER); // t0: mtvec

@@ -9,15 +9,23 @@
 //    core (build/minivisor-checked.wasm) an IsolationViolationError, raised the moment the core
 //    forms a host address outside the running guest's window, even if nothing else would notice;
 //  - the instance's memory outside the guests' regions (the guest table, the core's static
-//    data, everything past the last region) is byte for byte unchanged, except the checked
-//    core's coverage counters.
+//    data, the holes destroyed guests left, everything past the last region) is unchanged by
+//    the guests' runs, except the checked core's coverage counters; it is hashed before and
+//    after every fork, destroy and create (which may change the guest table), and at the end;
+//  - with forks (the default): attackers are forked at random points, forks of forks too, and
+//    parents and forks go on running, so both write pages they still share copy-on-write; some
+//    are destroyed while others still read their pages (a destroyed region must be all zero)
+//    and new attackers are created into the freed regions. Victims are forked too: a victim's
+//    fork is the same deterministic machine run for the same slices, so every member of its
+//    lineage must print the same thing and hold the same registers after every slice, and end
+//    in the state of the solo run, whichever of them were destroyed on the way.
 //
 // The attackers' programs (fuzz/generator.mjs) aim at the edges where isolation bugs hide; on the
 // checked core the campaign also measures which of the core's slow paths they reached
 // (fuzz/coverage.mjs, names from assembly/coverage.ts).
 //
 // Everything derives from the seed, and guests run in deterministic time, so a finding can be
-// replayed exactly: `node fuzz/isolation.mjs --seed N --instructions M [--core path]`.
+// replayed exactly: `node fuzz/isolation.mjs --seed N --instructions M [--core path] [--forks on|off|attackers]`.
 
 import { readFileSync } from 'node:fs';
 import { Hypervisor, IsolationViolationError, StopReason } from '../dist/index.js';
@@ -75,14 +83,14 @@ const RAM_SIZES = [1 << 20, (1 << 20) + 0x1000, 2 << 20, (4 << 20) + 0x1000];
 let kernelElf;
 
 /** A new attacker guest; every fourth (the third of each four) is booted as a kernel, in S-mode with the SBI. */
-function createAttacker(hv, g, index, mix) {
+function createAttacker(hv, g, index, mix, ramBytesWanted) {
   if (mix === 'random') {
     const guest = hv.createGuest({ ramBytes: 1 << 20, deterministic: true });
     armRandom(guest, g, true);
     return { guest, index, kernel: false, ramBytes: 1 << 20 };
   }
   const kernel = index % 4 === 2;
-  const ramBytes = index === 0 ? 1 << 20 : g.pick(RAM_SIZES);
+  const ramBytes = ramBytesWanted ?? (index === 0 ? 1 << 20 : g.pick(RAM_SIZES));
   const guest = hv.createGuest({ ramBytes, deterministic: true });
   const a = { guest, index, kernel, ramBytes, L: layout(ramBytes, kernel) };
   if (kernel) guest.bootKernel((kernelElf ??= tinyKernelElf()));
@@ -100,7 +108,8 @@ function arm(a, g, first) {
   if (a.L === undefined) return armRandom(guest, g, first);
   guest.reset(); // a kernel is booted again
   if (first) writeProgram(guest.ram(), g, a.L);
-  else if (g.int(8) === 0) rewriteWindow(guest.ram(), g, a.L);
+  // (not while it shares pages with a fork: ram() would end the sharing)
+  else if (g.int(8) === 0 && guest.sharing.sharedPages === 0) rewriteWindow(guest.ram(), g, a.L);
   for (let n = 1; n < 32; n++) guest.setReg(n, g.u32());
   restartAttacker(guest, g, a.L);
 }
@@ -120,27 +129,68 @@ function victimImages() {
 }
 
 /**
- * A hash of the instance's memory that belongs to no guest: [0x8000, first region), between
- * regions and past the last, minus the checked core's coverage counters (which count).
+ * The instance's memory that belongs to no guest, as spans: [0x8000, first region), between
+ * regions (the holes destroyed guests left) and past the last, minus the checked core's coverage
+ * counters (which count).
  */
-function outsideRegions(hv, guests) {
-  const mem = new Uint8Array(hv.core.memory.buffer);
+function outsideSpans(hv, guests) {
+  const end = hv.core.memory.buffer.byteLength;
   const regions = guests.map((x) => x.region()).sort((p, q) => p.base - q.base);
   const spans = [[0x8000, regions[0].base]];
   for (let i = 0; i + 1 < regions.length; i++) spans.push([regions[i].base + regions[i].size, regions[i + 1].base]);
   const last = regions[regions.length - 1];
-  spans.push([last.base + last.size, mem.length]);
+  spans.push([last.base + last.size, end]);
   const covFrom = hv.core.coveragePtr() >>> 0;
   const covTo = covFrom + 4 * COVERAGE_SLOTS;
-  let h = 0x811c9dc5;
-  for (const [from, to] of spans) {
-    for (let i = from; i < to; i++) {
-      if (i === covFrom) i = covTo;
-      if (i >= to) break;
-      h = Math.imul(h ^ mem[i], 0x01000193);
-    }
+  return spans
+    .flatMap(([f, t]) => (covFrom >= t || covTo <= f ? [[f, t]] : [[f, Math.max(f, covFrom)], [Math.min(t, covTo), t]]))
+    .filter(([f, t]) => t > f);
+}
+
+const REGIONS_START = 0x10_0000; // assembly/layout.ts: below, the guest table and the core's static data
+
+/**
+ * What the memory outside the regions must still hold: below the first region (the guest table,
+ * the core's static data) a copy of it; above, nothing but zeros (holes were zeroed when their
+ * guest was destroyed, and the rest was never used or was freed). Compared natively, which is
+ * what makes checking it around every fork and destroy cheap.
+ */
+function outsideSnapshot(hv, guests, previous) {
+  const spans = outsideSpans(hv, guests);
+  const mem = Buffer.from(hv.core.memory.buffer);
+  const low = spans.filter(([f]) => f < REGIONS_START).map(([f, t], i) => {
+    const bytes = mem.subarray(f, Math.min(t, REGIONS_START));
+    const into = previous?.low[i]; // reused: a campaign takes hundreds of these
+    if (into === undefined || into.length !== bytes.length) return Buffer.from(bytes);
+    bytes.copy(into);
+    return into;
+  });
+  return { key: spans.map(([f, t]) => `${f.toString(16)}-${t.toString(16)}`).join(','), low };
+}
+
+/** Whether the memory outside the regions is still what the snapshot says (and the regions are where they were). */
+function outsideUnchanged(hv, guests, snap) {
+  const spans = outsideSpans(hv, guests);
+  const key = spans.map(([f, t]) => `${f.toString(16)}-${t.toString(16)}`).join(',');
+  if (key !== snap.key) return false;
+  const mem = Buffer.from(hv.core.memory.buffer);
+  let low = 0;
+  for (const [f, t] of spans) {
+    if (f < REGIONS_START && !mem.subarray(f, Math.min(t, REGIONS_START)).equals(snap.low[low++])) return false;
+    if (t > REGIONS_START && !isZero(mem, Math.max(f, REGIONS_START), t)) return false;
   }
-  return `${spans.map(([f, t]) => `${f.toString(16)}-${t.toString(16)}`).join(',')}:${(h >>> 0).toString(16)}`;
+  return true;
+}
+
+let zeros = Buffer.alloc(0);
+function isZero(mem, from, to) {
+  if (zeros.length < to - from) zeros = Buffer.alloc(to - from);
+  return mem.subarray(from, to).equals(zeros.subarray(0, to - from));
+}
+
+/** Whether the whole region [base, base + size) is zero (a destroyed guest's region must be). */
+function regionZero(hv, { base, size }) {
+  return isZero(Buffer.from(hv.core.memory.buffer), base, base + size);
 }
 
 function describeError(e) {
@@ -148,50 +198,218 @@ function describeError(e) {
   return e && e.stack ? e.stack.split('\n').slice(0, 4).join(' | ') : String(e);
 }
 
+// ---- forks ----
+//
+// With forks on, the host forks attackers at random points (guest.fork(): the child shares every
+// page of its parent copy-on-write), forks of forks too; parents and forks go on running their
+// random code, so both sides write pages they still share; now and then one of them is destroyed
+// while others still read its pages, and a new attacker is created into the freed region. Victims
+// are forked too: a victim's fork is the same deterministic machine, run for the same slices, so
+// every member of a victim's lineage must print exactly what the victim prints, slice by slice,
+// and end in the state of the solo replay. Each lifecycle step is bracketed by the outside-memory
+// check (the guest table legitimately changes in a step, never while guests run) and a destroyed
+// guest's region must be all zero.
+
+/** Per attacker turn: one in FORK_EVERY forks that attacker, one in DESTROY_EVERY destroys one. */
+const FORK_EVERY = 8;
+const DESTROY_EVERY = 24;
+/** Forks and newcomers beyond the campaign's attackers. */
+const EXTRA_ATTACKERS = 4;
+/** Per slice after the first victim forks: one in VICTIM_EVENT_EVERY forks or destroys a victim. */
+const VICTIM_EVENT_EVERY = 12;
+const VICTIM_LINEAGE_MAX = 2;
+
+function describeAttacker(a) {
+  return `attacker ${a.index} (${a.forkOf !== undefined ? `fork of ${a.forkOf}, ` : ''}${a.kernel ? 'kernel, ' : ''}${a.ramBytes} bytes of RAM)`;
+}
+
+/** A victim's registers and PC: a fork and its parent, run alike, must agree on them after every slice. */
+function cpuState(guest) {
+  const regs = [guest.pc];
+  for (let n = 1; n < 32; n++) regs.push(guest.reg(n));
+  return regs.join(',');
+}
+
 /**
  * Runs the victims for `slices` rounds of `quantum` instructions each (with attackers: until the
  * attackers have run `minAttackerInstructions`, however many rounds that takes, or until the first
  * finding when `stopOnFinding`).
  */
-async function runVictims({ slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0, core, mix, stopOnFinding }) {
+async function runVictims({ slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0, core, mix, stopOnFinding, attackerForks = false, victimForks = false }) {
   const hv = await Hypervisor.create(core === undefined ? {} : { wasm: core });
   const g = rng(seed);
+  // Forks and destroys draw from their own stream, so that the attackers' programs stay those
+  // of the seed whatever the lifecycle does.
+  const life = rng((seed ^ 0x5eed_f04c) >>> 0);
   const attackers = [];
   const findings = [];
   let firstFinding = null;
   const t0 = performance.now();
   let attackerInstructions = 0;
+  let s = 0;
   const finding = (what) => {
     findings.push(`seed ${seed}: ${what}`);
-    firstFinding ??= { attackerInstructions, seconds: (performance.now() - t0) / 1e3 };
+    firstFinding ??= { attackerInstructions, seconds: (performance.now() - t0) / 1e3, slice: s };
   };
+  const forkStats = { attackerForks: 0, victimForks: 0, attackersDestroyed: 0, victimsDestroyed: 0, newcomers: 0, newcomersInFreedRegion: 0, attackerTurnsSharing: 0, cowCopies: 0 };
   // Attackers and victims alternate in memory, so that every victim's region sits right above
   // an attacker's: an overrun past an attacker's RAM would land in a victim.
-  const victims = victimImages().map(({ name, bytes }) => {
+  const victims = victimImages().map(({ name, bytes }, origin) => {
     if (withAttackers) attackers.push(createAttacker(hv, g, attackers.length, mix));
     const guest = hv.createGuest({ ramBytes: 1 << 20, deterministic: true });
     guest.load(bytes);
-    return { name, guest, out: [] };
+    return { name, origin, member: 'the victim', guest, out: [] };
   });
+  const origins = victims.length;
   if (withAttackers) while (attackers.length < attackerCount) attackers.push(createAttacker(hv, g, attackers.length, mix));
+  let nextIndex = attackers.length;
+  let forkNo = 0;
+  const live = () => [...victims.map((v) => v.guest), ...attackers.map((a) => a.guest)];
   const coverage = new CoverageAccumulator();
   hv.core.coverageReset();
-  const before = withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers.map((a) => a.guest)]) : '';
+  let outside = withAttackers ? outsideSnapshot(hv, live()) : null;
+
+  /** A fork, a destroy or a create: the memory outside the regions must not have changed since the last one. */
+  const lifecycle = (what, step) => {
+    if (!outsideUnchanged(hv, live(), outside)) finding(`memory outside the guests' regions changed by the guests' runs before ${what} in slice ${s}`);
+    const r = step();
+    outside = outsideSnapshot(hv, live(), outside);
+    return r;
+  };
+  /** Whether another live guest's page map points into guest's RAM (it reads pages guest owns). */
+  const readByOthers = (guest) => {
+    const { ramBase } = guest.region();
+    const end = ramBase + guest.ramBytes;
+    for (const x of live()) {
+      if (x === guest || x.sharing.sharedPages === 0) continue;
+      const pages = x.ramBytes >>> 12;
+      for (let p = 0; p < pages; p++) {
+        const at = hv.core.guestPagePtr(x.handle, p) >>> 0;
+        if (at >= ramBase && at < end) return true;
+      }
+    }
+    return false;
+  };
+  const destroy = (guest, what) => {
+    forkStats.cowCopies += guest.sharing.copiedPages;
+    const region = guest.region();
+    guest.destroy();
+    if (!regionZero(hv, region)) finding(`${what}'s region ${region.base.toString(16)}+${region.size.toString(16)} is not zero after destroy`);
+    return region;
+  };
+  /** A new attacker of that RAM size, which the core should place in the region just freed. */
+  const newcomer = (ramBytes, freed) => {
+    if (attackers.length >= attackerCount + EXTRA_ATTACKERS) return;
+    const a = createAttacker(hv, g, nextIndex++, mix, ramBytes);
+    attackers.push(a);
+    forkStats.newcomers++;
+    if (a.guest.region().base === freed.base) forkStats.newcomersInFreedRegion++;
+  };
+
+  const victimEvent = () => {
+    const lineage = (o) => victims.filter((v) => v.origin === o);
+    if (s === 0) return;
+    const firstForks = s === victimForks.at;
+    if (!firstForks && (s < victimForks.at || life.int(VICTIM_EVENT_EVERY) !== 0)) return;
+    const forkOne = (parent) => {
+      const guest = parent.guest.fork();
+      victims.push({ name: parent.name, origin: parent.origin, member: `fork ${++forkNo} (of ${parent.member.replace(/ \(.*/, '')})`, guest, out: [...parent.out] });
+      forkStats.victimForks++;
+    };
+    if (firstForks) {
+      // First the victim whose code writes memory all the time (its timer handler, its counters,
+      // its stack): it and its fork write the pages they share from the first slice on. The
+      // spinner, which keeps all in registers between lines, is forked by the later events.
+      lifecycle(`forking victim idle`, () => victims.filter((v) => v.name === 'idle').forEach(forkOne));
+      return;
+    }
+    const members = lineage(life.int(origins));
+    if (members.length < VICTIM_LINEAGE_MAX && (members.length < 2 || life.int(2) === 0)) {
+      lifecycle(`forking a victim`, () => forkOne(life.pick(members)));
+      return;
+    }
+    // Destroy one (the victim itself, or a fork) while the others may still read its pages;
+    // it must be in the state of a member that lives on.
+    const doomed = life.pick(members);
+    const other = members.find((m) => m !== doomed);
+    if (doomed.guest.stateHash() !== other.guest.stateHash()) finding(`victim ${doomed.name}'s ${doomed.member} and ${other.member} are in different states in slice ${s}`);
+    lifecycle(`destroying victim ${doomed.name}'s ${doomed.member}`, () => {
+      const freed = destroy(doomed.guest, `victim ${doomed.name}'s ${doomed.member}`);
+      victims.splice(victims.indexOf(doomed), 1);
+      forkStats.victimsDestroyed++;
+      if (withAttackers && life.int(2) === 0) newcomer(1 << 20, freed);
+    });
+  };
+
+  const attackerEvent = (a) => {
+    const extra = attackers.length - attackerCount;
+    if (life.int(FORK_EVERY) === 0 && extra < EXTRA_ATTACKERS) {
+      try {
+        lifecycle(`forking ${describeAttacker(a)}`, () => {
+          attackers.push({ guest: a.guest.fork(), index: nextIndex++, kernel: a.kernel, ramBytes: a.ramBytes, L: a.L, forkOf: a.index });
+          forkStats.attackerForks++;
+        });
+      } catch (e) {
+        finding(`forking ${describeAttacker(a)} in slice ${s}: the core threw: ${describeError(e)}`);
+        return;
+      }
+    }
+    if (extra >= 2 && life.int(DESTROY_EVERY) === 0) {
+      // Preferably one whose pages a fork still reads, else one that reads a fork's.
+      const others = attackers.filter((x) => x !== a);
+      const read = others.filter((x) => readByOthers(x.guest));
+      const sharing = others.filter((x) => x.guest.sharing.sharedPages > 0);
+      const doomed = life.pick(read.length > 0 && life.int(3) !== 0 ? read : sharing.length > 0 ? sharing : others);
+      lifecycle(`destroying ${describeAttacker(doomed)}`, () => {
+        const freed = destroy(doomed.guest, describeAttacker(doomed));
+        attackers.splice(attackers.indexOf(doomed), 1);
+        forkStats.attackersDestroyed++;
+        if (life.int(2) === 0) newcomer(doomed.ramBytes, freed);
+      });
+    }
+  };
+
   const stops = {};
-  let s = 0;
   const done = () => (withAttackers ? attackerInstructions >= minAttackerInstructions || (stopOnFinding && findings.length > 0) : s >= slices);
   for (; !done(); s++) {
+    if (victimForks) {
+      victimEvent();
+      coverage.collect(hv.core); // the host's fork and destroy paths, not the victims' runs
+    }
     for (const v of victims) {
       try {
         v.guest.run(quantum);
       } catch (e) {
-        finding(`victim ${v.name} in slice ${s}: the core threw: ${describeError(e)}`);
+        finding(`victim ${v.name} (${v.member}) in slice ${s}: the core threw: ${describeError(e)}`);
       }
       v.out.push(v.guest.readConsole());
     }
+    // Every member of a victim's lineage ran the same slices from the same state.
+    for (let o = 0; o < origins; o++) {
+      const members = victims.filter((v) => v.origin === o);
+      if (members.length < 2) continue;
+      const [first, ...rest] = members;
+      const out = Buffer.from(first.out[first.out.length - 1]);
+      const cpu = cpuState(first.guest);
+      for (const m of rest) {
+        if (m.diverged) continue; // reported once
+        m.diverged = true;
+        if (!out.equals(Buffer.from(m.out[m.out.length - 1]))) finding(`victim ${m.name}'s ${m.member} printed something else than ${first.member} in slice ${s}`);
+        else if (cpuState(m.guest) !== cpu) finding(`victim ${m.name}'s ${m.member} has other registers than ${first.member} after slice ${s}`);
+        else m.diverged = false;
+      }
+    }
+    if (stopOnFinding && findings.length > 0) break;
     hv.core.coverageReset(); // the victims' paths are not the attackers'
-    for (const a of attackers) {
+    // Forks and newcomers made during the slice run from the next one.
+    for (const a of attackers.slice()) {
+      if (!attackers.includes(a)) continue; // destroyed in this slice
+      if (attackerForks) {
+        attackerEvent(a);
+        if (!attackers.includes(a)) continue;
+      }
       restart(a, g);
+      if (attackerForks && a.guest.sharing.sharedPages > 0) forkStats.attackerTurnsSharing++;
       const instretBefore = a.guest.instret;
       let stop;
       let ran;
@@ -201,7 +419,7 @@ async function runVictims({ slices, quantum, withAttackers, seed, attackerCount,
       } catch (e) {
         ran = Math.max(0, a.guest.instret - instretBefore);
         attackerInstructions += ran;
-        finding(`attacker ${a.index} (${a.kernel ? 'kernel, ' : ''}${a.ramBytes} bytes of RAM) in slice ${s}, after ${attackerInstructions} attacker instructions: the core threw: ${describeError(e)}`);
+        finding(`${describeAttacker(a)} in slice ${s}, after ${attackerInstructions} attacker instructions: the core threw: ${describeError(e)}`);
         stop = 'threw';
         ran = 0;
       }
@@ -210,77 +428,93 @@ async function runVictims({ slices, quantum, withAttackers, seed, attackerCount,
       a.guest.readConsole();
       stops[stop] = (stops[stop] ?? 0) + 1;
       if (stop === StopReason.Faulted && a.guest.fault.kind === 'internal-error') {
-        finding(`attacker ${a.index} (${a.kernel ? 'kernel, ' : ''}${a.ramBytes} bytes of RAM) in slice ${s}, after ${attackerInstructions} attacker instructions: ${a.guest.fault.message}`);
+        finding(`${describeAttacker(a)} in slice ${s}, after ${attackerInstructions} attacker instructions: ${a.guest.fault.message}`);
       }
       if (stop === 'threw' || stop === StopReason.Halted || stop === StopReason.Faulted || stop === StopReason.Reset) arm(a, g, false);
       else if (stop === StopReason.Wfi && a.guest.nextDeadline === Infinity) arm(a, g, false);
       if (stopOnFinding && findings.length > 0) break;
     }
   }
+  for (const x of live()) forkStats.cowCopies += x.sharing.copiedPages;
+  coverage.collect(hv.core);
   return {
     slices: s,
-    victims: victims.map((v) => ({ name: v.name, output: Buffer.concat(v.out).toString('latin1'), hash: v.guest.stateHash() })),
+    // Every live member of each victim's lineage, with all it printed (a fork's output starts with its parent's).
+    victims: victims.map((v) => ({ name: v.name, origin: v.origin, member: v.member, output: Buffer.concat(v.out).toString('latin1'), hash: v.guest.stateHash() })),
     attackerInstructions,
+    attackersAtEnd: attackers.length,
     stops,
     findings,
     firstFinding,
+    forks: forkStats,
     coverage: coverage.summary(),
-    outsideBefore: before,
-    outsideAfter: withAttackers ? outsideRegions(hv, [...victims.map((v) => v.guest), ...attackers.map((a) => a.guest)]) : '',
+    // since the last fork, destroy or create (or since the start)
+    outsideChanged: withAttackers && !outsideUnchanged(hv, live(), outside),
   };
 }
 
 /**
  * One campaign. Options: seed, attackerInstructions (at least that many), attackers (4),
  * quantum (20,000), core (a .wasm path; default the library's: $MINIVISOR_CORE or the release
- * core), mix ('biased', the default, or 'random': the old all-random attackers), stopOnFinding.
+ * core), mix ('biased', the default, or 'random': the old all-random attackers), stopOnFinding,
+ * forks (true: attackers and victims are forked, forks destroyed and regions reused as described
+ * above; false: the fixed set of guests; 'attackers': only attackers fork). Attacker forks need
+ * the biased mix (the random mix rewrites RAM through ram() every slice, which ends all sharing).
  *
- * Returns { findings: string[], firstFinding: { attackerInstructions, seconds } | null,
- * attackerInstructions, seconds, stops, victims, coverage } where coverage is
- * { counted, total, reached, percent, points, unreached } (counted only on the checked core).
- * A finding is any difference from the reference run, a core trap, or an exception out of the core.
+ * Returns { findings: string[], firstFinding: { attackerInstructions, seconds, slice } | null,
+ * attackerInstructions, seconds, stops, victims, forks, coverage } where coverage is
+ * { counted, total, reached, percent, points, unreached } (counted only on the checked core) and
+ * forks counts the lifecycle steps. A finding is any difference from the reference run, a core
+ * trap, an exception out of the core, a victim's fork that parts from its victim, or a change to
+ * memory outside the regions.
  */
-export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000, core, mix = 'biased', stopOnFinding = false }) {
+export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000, core, mix = 'biased', stopOnFinding = false, forks = true }) {
   const t0 = performance.now();
+  const attackerForks = forks !== false && mix === 'biased';
+  // The victims' first forks happen early, in slice 1..4, so that the lineages run most of the campaign.
+  const victimForks = forks === true ? { at: 1 + (rng((seed ^ 0x0f0f_1234) >>> 0).int(4)) } : false;
   let attacked;
   try {
     attacked = await runVictims({
-      slices: 0, quantum, withAttackers: true, seed, attackerCount: attackers, minAttackerInstructions: attackerInstructions, core, mix, stopOnFinding,
+      slices: 0, quantum, withAttackers: true, seed, attackerCount: attackers, minAttackerInstructions: attackerInstructions, core, mix, stopOnFinding, attackerForks, victimForks,
     });
   } catch (e) {
     return {
-      findings: [`seed ${seed}: the campaign threw: ${describeError(e)}`], firstFinding: { attackerInstructions: 0, seconds: 0 },
-      attackerInstructions: 0, seconds: (performance.now() - t0) / 1e3, stops: {}, victims: [], coverage: new CoverageAccumulator().summary(),
+      findings: [`seed ${seed}: the campaign threw: ${describeError(e)}`], firstFinding: { attackerInstructions: 0, seconds: 0, slice: 0 },
+      attackerInstructions: 0, seconds: (performance.now() - t0) / 1e3, stops: {}, victims: [], forks: null, coverage: new CoverageAccumulator().summary(),
     };
   }
   const seconds = (performance.now() - t0) / 1e3;
   const findings = [...attacked.findings];
   let { firstFinding } = attacked;
-  // The same victims, the same slices, no attackers.
+  // The same victims, the same slices, no attackers, no forks: what every member of a victim's lineage must match.
   const reference = await runVictims({ slices: attacked.slices, quantum, withAttackers: false, seed, attackerCount: 0, core });
   const late = (what) => {
     findings.push(`seed ${seed}: ${what}`);
-    firstFinding ??= { attackerInstructions: attacked.attackerInstructions, seconds };
+    firstFinding ??= { attackerInstructions: attacked.attackerInstructions, seconds, slice: attacked.slices };
   };
-  reference.victims.forEach((ref, i) => {
-    const got = attacked.victims[i];
-    if (got.output !== ref.output) late(`${ref.name}'s console output differs from the run without attackers`);
-    if (got.hash !== ref.hash) late(`${ref.name}'s state hash ${got.hash} differs from ${ref.hash}`);
-  });
-  if (attacked.outsideBefore !== attacked.outsideAfter) late(`memory outside the guests' regions changed`);
+  for (const got of attacked.victims) {
+    const ref = reference.victims[got.origin];
+    const who = got.member === 'the victim' ? ref.name : `${ref.name}'s ${got.member}`;
+    if (got.output !== ref.output) late(`${who}: console output differs from the run without attackers`);
+    if (got.hash !== ref.hash) late(`${who}: state hash ${got.hash} differs from ${ref.hash}`);
+  }
+  if (attacked.outsideChanged) late(`memory outside the guests' regions changed`);
   return {
     findings,
     firstFinding,
     attackerInstructions: attacked.attackerInstructions,
     seconds,
+    slices: attacked.slices,
     stops: attacked.stops,
     victims: attacked.victims,
+    forks: attackerForks || victimForks ? attacked.forks : null,
     coverage: attacked.coverage,
   };
 }
 
 // `npm run fuzz -- --instructions 1e10 --seed N [--attackers 4] [--core build/minivisor-checked.wasm]
-// [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding]`: long campaigns, one per seed in
+// [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding] [--forks on|off|attackers]`: long campaigns, one per seed in
 // turn from N, until the attackers have run that many instructions in all.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { parseArgs } = await import('node:util');
@@ -293,24 +527,28 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       mix: { type: 'string', default: 'biased' },
       'per-campaign': { type: 'string', default: '1e8' },
       'stop-on-finding': { type: 'boolean', default: false },
+      forks: { type: 'string', default: 'on' },
     },
   });
   const total = Number(values.instructions);
   const attackers = Number(values.attackers);
   const perCampaign = Math.min(total, Number(values['per-campaign']));
   let seed = Number(values.seed);
-  if (!(total > 0) || !(perCampaign > 0) || !Number.isInteger(seed) || !(attackers > 0) || !['biased', 'random'].includes(values.mix)) {
-    console.error('usage: npm run fuzz -- --instructions 1e10 --seed 1 [--attackers 4] [--core build/minivisor-checked.wasm] [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding]');
+  if (!(total > 0) || !(perCampaign > 0) || !Number.isInteger(seed) || !(attackers > 0) || !['biased', 'random'].includes(values.mix) || !['on', 'off', 'attackers'].includes(values.forks)) {
+    console.error('usage: npm run fuzz -- --instructions 1e10 --seed 1 [--attackers 4] [--core build/minivisor-checked.wasm] [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding] [--forks on|off|attackers]');
     process.exit(2);
   }
   const core = values.core;
-  console.log(`core ${core ?? process.env.MINIVISOR_CORE ?? 'build/minivisor.wasm'}, ${values.mix} attackers x${attackers}, ${total} attacker instructions from seed ${seed}`);
+  const forks = values.forks === 'on' ? true : values.forks === 'off' ? false : 'attackers';
+  console.log(`core ${core ?? process.env.MINIVISOR_CORE ?? 'build/minivisor.wasm'}, ${values.mix} attackers x${attackers}, forks ${values.forks}, ${total} attacker instructions from seed ${seed}`);
+  const forkTotals = {};
   let done = 0;
   let findings = 0;
   const summaries = [];
   const t0 = performance.now();
   while (done < total) {
-    const r = await campaign({ seed, attackerInstructions: perCampaign, attackers, core, mix: values.mix, stopOnFinding: values['stop-on-finding'] });
+    const r = await campaign({ seed, attackerInstructions: perCampaign, attackers, core, mix: values.mix, stopOnFinding: values['stop-on-finding'], forks });
+    for (const [k, v] of Object.entries(r.forks ?? {})) forkTotals[k] = (forkTotals[k] ?? 0) + v;
     done += r.attackerInstructions;
     findings += r.findings.length;
     summaries.push(r.coverage);
@@ -319,7 +557,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const secs = (performance.now() - t0) / 1e3;
     console.log(`seed ${seed}: ${(r.attackerInstructions / 1e6).toFixed(0)}M attacker instructions in ${r.seconds.toFixed(1)} s ` +
       `(${(r.attackerInstructions / 1e6 / r.seconds).toFixed(1)} M/s), stops ${JSON.stringify(r.stops)}, ${r.coverage.counted ? `${r.coverage.reached}/${r.coverage.total} points` : 'coverage not counted'}; ` +
-      `total ${(done / 1e9).toFixed(2)}e9 in ${secs.toFixed(0)} s, ${findings} findings`);
+      `${r.forks ? `forks ${JSON.stringify(r.forks)}; ` : ''}total ${(done / 1e9).toFixed(2)}e9 in ${secs.toFixed(0)} s, ${findings} findings`);
     seed++;
     if (findings && values['stop-on-finding']) break;
     if (r.attackerInstructions === 0) {
@@ -330,6 +568,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const all = mergeSummaries(summaries);
   const secs = (performance.now() - t0) / 1e3;
   console.log(`done: ${done} attacker instructions, seeds ${values.seed}..${seed - 1}, ${secs.toFixed(0)} s (${(done / 1e6 / secs).toFixed(1)} M/s), ${findings} findings`);
+  if (Object.keys(forkTotals).length) console.log(`lifecycle: ${JSON.stringify(forkTotals)}`);
   console.log(formatCoverage(all));
   if (all.counted) console.log(`hits per point: ${Object.entries(all.points).map(([n, c]) => `${n.slice(4)}=${c}`).join(' ')}`);
   process.exit(findings ? 1 : 0);
