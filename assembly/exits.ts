@@ -5,7 +5,8 @@
 // The table lives in the guest's control block: EXIT_COUNT u64 counters. src/core/exits.ts
 // names every index; keep the two lists in the same order.
 
-import { gBlock } from "./guests";
+import { gBlock, B_EXIT_COST } from "./guests";
+import { chargeExit } from "./counters";
 
 export const EXITS: u32 = 0x0c00;
 export const EXIT_COUNT: u32 = 128;
@@ -53,6 +54,7 @@ export const EXIT_VNET_NEEDS_RESET: u32 = 94; // a malformed virtqueue: DEVICE_N
   if (isDefined(EXIT_COUNTING_OFF)) return;
   const p = gBlock + EXITS + (reason << 3);
   store<u64>(p, load<u64>(p) + 1);
+  if (load<u32>(gBlock + B_EXIT_COST) != 0) chargeExit(); // the exit-cost model, off by default
 }
 
 export function clearExits(): void {

@@ -35,6 +35,12 @@ export const B_FAULT_PC: u32 = 0x22c;
 /** Why a halted guest halted: HALT_POWEROFF (test device, SBI shutdown) or HALT_PANIC (pvpanic). */
 export const B_HALT_REASON: u32 = 0x230;
 /**
+ * A model, off by default (0): mtime ticks charged to the guest's clock per VM exit (exits.ts
+ * countExit -> counters.ts chargeExit), as on hardware where an exit costs a microsecond or more.
+ * Set by the host (src/web/worker/inspect.ts); outside the snapshot, like the scheduler weight.
+ */
+export const B_EXIT_COST: u32 = 0x234;
+/**
  * The trap before the last one (cause, epc, tval) and whether there was one: when a guest gets
  * stuck in a trap loop (its handler faults on itself), the trap that sent it there is what a
  * user needs, e.g. the unmapped address it jumped to. Diagnostic only: not in a snapshot.

@@ -20,6 +20,7 @@ import { requestForEntry, requestForFile, type LaunchOptions } from './launch-op
 import type { Model, PageGuestState } from './model.js';
 import type { App } from './ui/app.js';
 import type { GuestStats, StepResult } from './worker/api.js';
+import type { Teaching } from './labs/teaching.js';
 
 export interface LaunchSpec {
   readonly name: string;
@@ -72,6 +73,8 @@ export interface MinivisorAutomation {
   restartWorker(index: number): Promise<void>;
   console(id: number): ConsoleInfo;
   workers(): { index: number; load: number; memoryBytes: number; crashed?: string }[];
+  /** labs, glossary and the Machine panels (src/web/labs/teaching.ts); set by main.ts */
+  teaching?: Teaching;
 }
 
 declare global {

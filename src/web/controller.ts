@@ -257,6 +257,11 @@ export class Controller {
     this.model.emit('workers', this.model.workers);
   }
 
+  /** For the machine panel and the labs (issue 14): a call on the guest's worker with its worker-local id. */
+  inspect<T>(id: number, fn: (api: Comlink.Remote<HostCpuApi>, localId: number) => Promise<T> | T): Promise<T> {
+    return this.rpc(id, (api, g) => fn(api, g.localId));
+  }
+
   private rpc<T>(id: number, fn: (api: Comlink.Remote<HostCpuApi>, g: PageGuest) => Promise<T> | T): Promise<T> {
     const g = this.model.get(id);
     return this.p.cpu(g.cpu).call((api) => fn(api, g));

@@ -10,6 +10,7 @@ import { Controller } from './controller.js';
 import { Model } from './model.js';
 import { Pool, defaultWorkerCount } from './pool.js';
 import { App } from './ui/app.js';
+import { installTeaching } from './labs/teaching.js';
 import { readParams } from './url-params.js';
 
 const params = readParams(location.search);
@@ -46,3 +47,5 @@ const ready = start().catch((e: unknown) => {
   throw e;
 });
 window.minivisor = createAutomation(model, controller, app, ready);
+// Labs, glossary, docs and the Machine panels (issue 14); window.minivisor.teaching for tests.
+window.minivisor.teaching = installTeaching(document.getElementById('app')!, app, model, controller, ready);

@@ -14,7 +14,7 @@ import { stateLabel } from './state-label.js';
 export class GuestPanel {
   readonly element: HTMLElement;
   readonly console: ConsoleView;
-  private readonly stats: StatsView;
+  readonly stats: StatsView;
   private readonly pauseBtn: HTMLButtonElement;
   private readonly stepBtn: HTMLButtonElement;
   private readonly resetBtn: HTMLButtonElement;

@@ -2,6 +2,8 @@
  * A guest's live numbers: MIPS (with its chart), instructions retired, host CPU share, state,
  * privilege mode, its memory region, and the VM exits by reason, busiest first, kvm_stat style.
  */
+import { EXIT_NAMES } from '../../core/exits.js';
+import { explainExit } from '../../core/exit-glossary.js';
 import type { PageGuest } from '../model.js';
 import { MipsChart } from './mips-chart.js';
 import { PRIV_NAMES, formatBytes, formatCount, h, hex32 } from './dom.js';
@@ -14,6 +16,12 @@ export class StatsView {
   private readonly chart: MipsChart;
   private readonly exitsBody: HTMLTableSectionElement;
   private readonly regionLine: HTMLElement;
+  /** counters at the learner's mark ("Mark"): the table shows what happened since */
+  private mark: readonly number[] | undefined;
+  private markedAt = 0;
+  /** row order: table order (grouped by technique), or the order frozen when "busiest" was pressed */
+  private order: number[] | undefined;
+  private readonly exitsTitle: HTMLElement;
 
   constructor(private readonly guest: PageGuest) {
     const chartEl = h('div', { class: 'chart' });
@@ -30,8 +38,16 @@ export class StatsView {
       h('div', { class: 'metrics' }, metric('mips', 'guest MIPS', true), metric('instret', 'instructions'), metric('share', 'host CPU share'), metric('priv', 'privilege'), metric('pc', 'PC'), metric('exits', 'VM exits / s'), metric('weight', 'CPU weight')),
       h('div', { class: 'section-title' }, 'MIPS, last 2 minutes'),
       chartEl,
-      h('div', { class: 'section-title' }, 'VM exits by rate'),
-      h('table', { class: 'exits', testid: `exits-${guest.id}` }, h('thead', {}, h('tr', {}, h('th', {}, 'reason'), h('th', {}, 'total'), h('th', {}, '/s'))), this.exitsBody),
+      h(
+        'div',
+        { class: 'section-title exits-title' },
+        (this.exitsTitle = h('span', { testid: `exits-title-${guest.id}` }, 'VM exits since boot')),
+        this.button('Mark', `exits-mark-${guest.id}`, 'Count from now on: the table shows the exits since this moment (Δ), the totals stay in the tooltip', () => this.setMark()),
+        this.button('Since boot', `exits-unmark-${guest.id}`, 'Show the totals since the guest was created', () => this.clearMark()),
+        this.button('Busiest first', `exits-sort-${guest.id}`, 'Order the rows by count once, then keep that order while you read (press again to re-sort; Table order to undo)', () => this.sortOnce()),
+        this.button('Table order', `exits-order-${guest.id}`, 'Rows in the order of the exit table: devices, privileged instructions, TLB, exceptions, interrupts, hypercalls', () => this.tableOrder()),
+      ),
+      h('table', { class: 'exits', testid: `exits-${guest.id}` }, h('thead', {}, h('tr', {}, h('th', {}, 'reason'), h('th', { title: 'count since the mark, or since boot' }, 'count'), h('th', {}, '/s'))), this.exitsBody),
       (this.regionLine = h('div', { class: 'region-line' })),
     );
     this.relaunched();
@@ -66,14 +82,91 @@ export class StatsView {
     this.set('weight', `× ${s.weight}`);
     this.set('exits', s.exitsPerSecond >= 10 ? formatCount(s.exitsPerSecond) : s.exitsPerSecond.toFixed(1));
     this.chart.update(this.guest.history.t, this.guest.history.mips);
-    const rows = s.exits.slice(0, EXIT_ROWS).map((e) =>
-      h('tr', {}, h('td', { class: 'exit-name' }, e.name), h('td', {}, formatCount(e.count)), h('td', {}, e.rate >= 10 ? formatCount(e.rate) : e.rate.toFixed(1))),
-    );
+    const rates = new Map(s.exits.map((e) => [e.name, e.rate]));
+    const counters = s.counters;
+    let rows: HTMLElement[];
+    if (!counters) {
+      rows = s.exits.slice(0, EXIT_ROWS).map((e) => this.row(e.name, e.count, e.count, e.rate));
+    } else {
+      const shown = this.indices(counters);
+      rows = shown.map((i) => {
+        const name = EXIT_NAMES[i] ?? `reserved:${i}`;
+        const total = counters[i] ?? 0;
+        return this.row(name, total - (this.mark?.[i] ?? 0), total, rates.get(name) ?? 0);
+      });
+    }
     if (rows.length === 0) rows.push(h('tr', {}, h('td', { class: 'muted', colspan: 3 }, 'no exits yet')));
     this.exitsBody.replaceChildren(...rows);
   }
 
   dispose(): void {
     this.chart.dispose();
+  }
+
+  private button(label: string, testid: string, title: string, fn: () => void): HTMLButtonElement {
+    const b = h('button', { class: 'mini', testid, title }, label);
+    b.addEventListener('click', () => {
+      fn();
+      this.render();
+    });
+    return b;
+  }
+
+  /** Marks now: the counts shown are what happened after it (Δ). */
+  setMark(): void {
+    const c = this.guest.stats?.counters;
+    if (!c) return;
+    this.mark = [...c];
+    this.markedAt = performance.now();
+    this.exitsTitle.textContent = 'VM exits since the mark (Δ)';
+  }
+
+  clearMark(): void {
+    this.mark = undefined;
+    this.exitsTitle.textContent = 'VM exits since boot';
+  }
+
+  /** The counts since the mark (or since boot) by name, non-zero only: what the table shows. */
+  deltas(): Record<string, number> {
+    const c = this.guest.stats?.counters ?? [];
+    const out: Record<string, number> = {};
+    c.forEach((v, i) => {
+      const d = v - (this.mark?.[i] ?? 0);
+      if (d !== 0) out[EXIT_NAMES[i] ?? `reserved:${i}`] = d;
+    });
+    return out;
+  }
+
+  get markAgeMs(): number | undefined {
+    return this.mark ? performance.now() - this.markedAt : undefined;
+  }
+
+  private sortOnce(): void {
+    const c = this.guest.stats?.counters;
+    if (!c) return;
+    this.order = c.map((_, i) => i).sort((a, b) => (c[b]! - (this.mark?.[b] ?? 0)) - (c[a]! - (this.mark?.[a] ?? 0)) || a - b);
+  }
+
+  private tableOrder(): void {
+    this.order = undefined;
+  }
+
+  /** Rows to show: non-zero since the mark, in a stable order (new reasons go to the end of a frozen order). */
+  private indices(c: readonly number[]): number[] {
+    const nonZero = (i: number) => (c[i] ?? 0) - (this.mark?.[i] ?? 0) !== 0;
+    const base = this.order ?? c.map((_, i) => i);
+    return base.filter(nonZero).slice(0, EXIT_ROWS + 8);
+  }
+
+  private row(name: string, count: number, total: number, rate: number): HTMLElement {
+    const x = explainExit(name);
+    const title = `${name} — ${x.technique}\n${x.definition}${this.mark ? `\n(total since boot: ${total})` : ''}`;
+    return h(
+      'tr',
+      { title, 'data-exit': name, 'data-technique': x.technique },
+      h('td', { class: `exit-name tech-${x.technique.split(' ')[0]!.replace(/[^a-z-]/g, '')}` }, name),
+      h('td', {}, formatCount(count)),
+      h('td', {}, rate >= 10 ? formatCount(rate) : rate.toFixed(1)),
+    );
   }
 }

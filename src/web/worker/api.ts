@@ -7,6 +7,8 @@
  * integer ids; the page maps them to its page-wide ids.
  */
 
+import type { DebugRunRequest, DebugRunResult, ExitCostReport, MachineView, MemoryView, PageWalk } from './inspect.js';
+
 export type BootMode = 'bare' | 'kernel';
 
 /** The scheduler's states, plus 'crashed', which only the page knows (its worker died). */
@@ -103,6 +105,8 @@ export interface GuestStats {
   readonly exitsPerSecond: number;
   /** non-zero VM-exit counters, highest rate first (then highest count); the busiest ones only */
   readonly exits: readonly ExitRate[];
+  /** every VM-exit counter, by index of EXIT_NAMES (src/core/exits.ts): for deltas and a stable order */
+  readonly counters?: readonly number[];
   readonly region: Region;
   /** output bytes sent to the page and not yet acknowledged */
   readonly unacked: number;
@@ -156,4 +160,18 @@ export interface HostCpuApi {
   stats(): WorkerStats;
   /** Registers the event sink (a comlink proxy); events are batched every ~16 ms. */
   subscribe(sink: EventSink): void;
+
+  // Inside the machine (issue 14, src/web/worker/inspect.ts): read-only views, a stepping debugger, exit costs.
+  /** Registers, CSRs and the disassembly around the PC. */
+  machine(id: number): MachineView;
+  /** Memory in rows of 16 bytes: guest-physical, or virtual through the guest's page table. */
+  readMemory(id: number, address: number, length: number, space: 'physical' | 'virtual'): MemoryView;
+  /** The Sv32 walk of a virtual address through the guest's satp: each level's PTE. */
+  walk(id: number, va: number): PageWalk;
+  /** Pauses the guest and single-steps it until a PC or exit breakpoint, or the budget (see DebugRunRequest). */
+  debugRun(id: number, request: DebugRunRequest): DebugRunResult;
+  /** Host time per VM exit by class, measured on scratch guests of this worker's core. */
+  measureExitCosts(): ExitCostReport;
+  /** The exit-cost model: mtime ticks charged to the guest's clock per exit (0: off). */
+  setExitCost(id: number, ticks: number): void;
 }

@@ -23,6 +23,7 @@ import {
   type WorkerStats,
 } from './api.js';
 import { WFI, clearUartInput, instructionAt } from './instruction.js';
+import { debugRun, machineView, measureExitCosts, readMemory, setExitCost, walk, type DebugRunRequest, type DebugRunResult, type ExitCostReport, type MachineView, type MemoryView, type PageWalk } from './inspect.js';
 import { Outbox } from './outbox.js';
 import { RunLoop } from './run-loop.js';
 import { StatsTracker } from './stats.js';
@@ -216,6 +217,33 @@ export class HostCpu implements HostCpuApi {
       blocked: e.unacked > OUTPUT_WINDOW_BYTES,
     }));
     return this.stats_.snapshot(performance.now(), this.loop!.busyMs, hv.core.memory.buffer.byteLength, tracked);
+  }
+
+  // Inside the machine (issue 14): see inspect.ts.
+  machine(id: number): MachineView {
+    return machineView(this.entry(id).sg.guest);
+  }
+
+  readMemory(id: number, address: number, length: number, space: 'physical' | 'virtual'): MemoryView {
+    return readMemory(this.entry(id).sg.guest, address, length, space);
+  }
+
+  walk(id: number, va: number): PageWalk {
+    return walk(this.entry(id).sg.guest, va);
+  }
+
+  debugRun(id: number, request: DebugRunRequest): DebugRunResult {
+    const r = debugRun(this.sched(), this.entry(id).sg, request);
+    this.outbox.flushIfDue();
+    return r;
+  }
+
+  measureExitCosts(): ExitCostReport {
+    return measureExitCosts(this.core());
+  }
+
+  setExitCost(id: number, ticks: number): void {
+    setExitCost(this.entry(id).sg.guest, ticks);
   }
 
   private core(): Hypervisor {

@@ -71,6 +71,7 @@ export class StatsTracker {
       ...(sg.fault ? { fault: { ...(sg.fault.cause !== undefined ? { cause: sg.fault.cause } : {}), pc: sg.fault.pc } } : {}),
       exitsPerSecond,
       exits: rated.slice(0, MAX_EXIT_ROWS),
+      counters: exits,
       region: g.region,
       unacked: g.unacked,
       blocked: g.blocked,

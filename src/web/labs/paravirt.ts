@@ -1,0 +1,156 @@
+import { EXIT_NAMES } from '../../core/exits.js';
+import { h } from '../ui/dom.js';
+import type { Lab, LabContext } from './types.js';
+
+const LINES = 200;
+const ROLES = ['uart', 'sbi'] as const;
+type Role = (typeof ROLES)[number];
+
+/** One bench run of one minios, as the page saw it. */
+export interface BenchRun {
+  readonly role: Role;
+  /** the exit-cost model in force (ticks per exit) */
+  readonly model: number;
+  /** the shell's CPU time for the whole bench, from minios's own report (µs) */
+  readonly us: number;
+  readonly consoleExits: number;
+  readonly allExits: number;
+}
+
+interface Pending {
+  readonly before: readonly number[];
+  readonly reports: number;
+  readonly model: number;
+}
+
+const REPORT = /printed (\d+) bytes in (\d+) us via (\w+)/g;
+
+function counters(c: LabContext, role: Role): readonly number[] {
+  return c.guest(role)?.stats?.counters ?? [];
+}
+
+function sum(before: readonly number[], after: readonly number[], pick: (name: string) => boolean): number {
+  let s = 0;
+  for (let i = 0; i < after.length; i++) if (pick(EXIT_NAMES[i] ?? '')) s += (after[i] ?? 0) - (before[i] ?? 0);
+  return s;
+}
+
+const isConsole = (n: string) => n.startsWith('mmio:uart:') || n.startsWith('sbi:dbcn.') || n.startsWith('sbi:legacy.console');
+
+function runs(c: LabContext): BenchRun[] {
+  return ((c.data.runs as BenchRun[] | undefined) ??= []);
+}
+
+function startBench(c: LabContext, model: number): Promise<void> {
+  const pending: Record<string, Pending> = {};
+  for (const role of ROLES) pending[role] = { before: [...counters(c, role)], reports: [...c.text(role).matchAll(REPORT)].length, model };
+  c.data.pending = pending;
+  return Promise.all(ROLES.map((r) => c.type(r, `bench ${LINES}\r`))).then(() => undefined);
+}
+
+/** Picks up a finished bench (its report line is on the console): records its figures once. */
+function collect(c: LabContext): void {
+  const pending = c.data.pending as Record<string, Pending> | undefined;
+  if (!pending) return;
+  for (const role of ROLES) {
+    const p = pending[role];
+    if (!p) continue;
+    const reports = [...c.text(role).matchAll(REPORT)];
+    if (reports.length <= p.reports) continue;
+    const after = counters(c, role);
+    const last = reports[reports.length - 1]!;
+    runs(c).push({ role, model: p.model, us: Number(last[2]), consoleExits: sum(p.before, after, isConsole), allExits: sum(p.before, after, () => true) });
+    delete pending[role];
+  }
+}
+
+function latest(c: LabContext, role: Role, model: number): BenchRun | undefined {
+  collect(c);
+  return runs(c).filter((r) => r.role === role && (model === 0 ? r.model === 0 : r.model > 0)).pop();
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
+
+/** The side-by-side table and bar chart: per line printed, no arithmetic left to the reader. */
+export function paravirtChart(c: LabContext, model: number): Node | undefined {
+  const u = latest(c, 'uart', model);
+  const s = latest(c, 'sbi', model);
+  if (!u || !s) return undefined;
+  const rows: [string, (r: BenchRun) => number, string][] = [
+    ['console exits per line', (r) => r.consoleExits / LINES, 'exits'],
+    ['all exits per line', (r) => r.allExits / LINES, 'exits'],
+    ['guest time per line', (r) => r.us / LINES, 'µs'],
+  ];
+  const chart = h('div', { class: 'lab-chart', testid: `paravirt-chart-${model ? 'model' : 'plain'}` });
+  for (const [label, f, unit] of rows) {
+    const a = f(u);
+    const b = f(s);
+    const max = Math.max(a, b, 1e-9);
+    const ratio = b > 0 ? a / b : Infinity;
+    chart.append(
+      h('div', { class: 'lab-chart-title' }, `${label}: uart ${fmt(a)} ${unit}, sbi ${fmt(b)} ${unit} — ${Number.isFinite(ratio) ? `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× ` : ''}${a >= b ? 'more' : 'less'} with the emulated UART`),
+      h('div', { class: 'lab-bar-row' }, h('span', { class: 'lab-bar-label' }, 'uart (full)'), h('span', { class: 'lab-bar uart', style: `width:${(100 * a) / max}%`, 'data-value': String(a) }), h('span', { class: 'lab-bar-num' }, fmt(a))),
+      h('div', { class: 'lab-bar-row' }, h('span', { class: 'lab-bar-label' }, 'sbi (para)'), h('span', { class: 'lab-bar sbi', style: `width:${(100 * b) / max}%`, 'data-value': String(b) }), h('span', { class: 'lab-bar-num' }, fmt(b))),
+    );
+  }
+  return chart;
+}
+
+export const paravirt: Lab = {
+  name: 'paravirt',
+  title: 'Paravirtualization: the same kernel, two console drivers',
+  technique: 'paravirtualization (hypercalls) versus full virtualization (device emulation)',
+  aims:
+    'minios can print through the emulated UART (full virtualization: a trap per register access, two per byte) or through SBI hypercalls (paravirtualization: it knows it runs on a hypervisor and hands over a whole buffer in one call). Run the same bench in both, side by side, and read the exits and the time per line.',
+  steps: [
+    {
+      title: 'Boot minios twice',
+      text: 'One minios with console=uart, one with console=sbi (the default). Same kernel image; only the boot argument differs.',
+      action: {
+        label: 'Launch both',
+        run: async (c) => {
+          await c.launch('uart', 'minios', { bootargs: 'console=uart' });
+          await c.launch('sbi', 'minios', { bootargs: 'console=sbi' });
+        },
+      },
+      check: { label: 'both at their prompt', test: (c) => ROLES.every((r) => c.text(r).includes('minios$')) },
+    },
+    {
+      title: `Print ${LINES} lines in both`,
+      text: `Runs "bench ${LINES}" in both: ${LINES} lines of 60 bytes, one write() each. minios reports the CPU time it took; the page counts the exits between start and report.`,
+      action: { label: `Run bench ${LINES} in both`, run: (c) => startBench(c, 0) },
+      look: () => document.querySelector('.lab-chart'),
+      check: { label: 'both reported, and the UART needed over 10× the console exits', test: (c) => {
+        const u = latest(c, 'uart', 0);
+        const s = latest(c, 'sbi', 0);
+        return !!u && !!s && u.consoleExits > 10 * Math.max(1, s.consoleExits);
+      } },
+      render: (c) => paravirtChart(c, 0),
+    },
+    {
+      title: 'What an exit would cost on hardware (a model)',
+      text: 'Here an exit costs the host little (Machine → What an exit costs measures it), so both consoles take similar guest time. On hardware an exit costs a microsecond or more. This charges 1 µs (10 ticks) of guest clock per exit, to both, and runs bench again: the guest\'s own timing now shows the overhead the chapter describes. It is a model, clearly not a measurement.',
+      action: {
+        label: 'Charge 1 µs per exit and run bench again',
+        run: async (c) => {
+          for (const r of ROLES) await c.controller.inspect(c.guest(r)!.id, (api, local) => api.setExitCost(local, 10));
+          await startBench(c, 10);
+        },
+      },
+      check: { label: 'with the model, the UART\'s time per line grows far more than the SBI\'s', test: (c) => {
+        const u0 = latest(c, 'uart', 0);
+        const s0 = latest(c, 'sbi', 0);
+        const u = latest(c, 'uart', 10);
+        const s = latest(c, 'sbi', 10);
+        return !!u && !!s && !!u0 && !!s0 && (u.us - s.us) / LINES > (u0.us - s0.us) / LINES + 50;
+      } },
+      render: (c) => paravirtChart(c, 10),
+    },
+  ],
+  questions: [
+    'Where do the UART\'s exits per line come from? (2 per byte: LSR, THR; 60 bytes a line)',
+    'Why do both consoles show many exits beyond the console ones? (system calls, trap entry CSRs, TLB refills)',
+    'Without the model, why is the time per line so close? What does that say about exits in an emulator versus on hardware?',
+    'What does the SBI console give up? (input is polled: sbi:dbcn.console_read while the shell waits)',
+  ],
+};
