@@ -11,13 +11,17 @@
  *   await minivisor.step(id)                   // pause + one instruction: { next: { pc, word, text } }
  *   minivisor.killWorker(0)                    // terminate host CPU 0: its guests turn 'crashed'
  *   await minivisor.restartWorker(0)           // a new worker in its place; its guests boot again
+ *   const b64 = await minivisor.save(id)       // the guest's .mvsnap bytes, base64
+ *   const copy = await minivisor.restore(b64)  // in a new tab (bytes: base64, array, Uint8Array)
+ *   const f = await minivisor.fork(id)         // copy-on-write fork in a new tab
+ *   await minivisor.migrate(id, 1)             // live migration to host CPU 1: { rounds, downtimeMs, ... }
  *
  * launch() rejects with the loader's message for a refused image (and the page shows it).
  */
 import { findEntry, catalogue } from './catalogue.js';
-import type { Controller } from './controller.js';
+import type { Controller, MigrateOptions } from './controller.js';
 import { requestForEntry, requestForFile, type LaunchOptions } from './launch-options.js';
-import type { Model, PageGuestState } from './model.js';
+import type { MigrationFigures, Model, PageGuestState } from './model.js';
 import type { App } from './ui/app.js';
 import type { GuestStats, StepResult } from './worker/api.js';
 import type { Teaching } from './labs/teaching.js';
@@ -73,6 +77,18 @@ export interface MinivisorAutomation {
   restartWorker(index: number): Promise<void>;
   console(id: number): ConsoleInfo;
   workers(): { index: number; load: number; memoryBytes: number; crashed?: string }[];
+  /** The guest's `.mvsnap` bytes as base64 (kept as its last save, as the Save button does, without the download). */
+  save(id: number): Promise<string>;
+  /** A snapshot (base64, a plain array of numbers, Uint8Array or ArrayBuffer) in a new tab; rejects with the SnapshotError's message (the banner shows it). */
+  restore(bytes: string | Uint8Array | ArrayBuffer | readonly number[], name?: string): Promise<number>;
+  /** A copy-on-write fork in a new tab; resolves with its id. */
+  fork(id: number): Promise<number>;
+  /** Live pre-copy migration to host CPU `worker`; resolves with the figures, rejects (the guest runs on at its source) with the reason. */
+  migrate(id: number, worker: number, options?: MigrateOptions): Promise<MigrationFigures>;
+  /** The latest migration's figures (also while it runs). */
+  migration(id: number): MigrationFigures | undefined;
+  /** A crashed guest back from its last save. */
+  restoreSave(id: number): Promise<void>;
   /** labs, glossary and the Machine panels (src/web/labs/teaching.ts); set by main.ts */
   teaching?: Teaching;
 }
@@ -145,6 +161,32 @@ export function createAutomation(model: Model, controller: Controller, app: App,
       for (let i = 0; i < c.term.rows; i++) screen.push(buf.getLine(buf.viewportY + i)?.translateToString(true) ?? '');
       return { cols: c.term.cols, rows: c.term.rows, following: c.following, screen, queued: c.queued, maxWrite: c.maxWrite, written: c.written };
     },
+    async save(id) {
+      return toBase64(await app.save(id, false));
+    },
+    async restore(bytes, name) {
+      return (await app.restore(fromAny(bytes), name)).id;
+    },
+    fork: async (id) => (await app.fork(id)).id,
+    migrate: async (id, worker, options) => structuredClone(await app.migrate(id, worker, options)),
+    migration: (id) => {
+      const m = model.get(id).migration;
+      return m ? structuredClone(m) : undefined;
+    },
+    restoreSave: (id) => app.restoreSave(id),
     workers: () => model.workers.map((w) => ({ index: w.index, load: w.stats?.load ?? 0, memoryBytes: w.stats?.memoryBytes ?? 0, ...(w.crashed ? { crashed: w.crashed } : {}) })),
   };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromAny(x: string | Uint8Array | ArrayBuffer | readonly number[]): Uint8Array {
+  if (typeof x === 'string') return Uint8Array.from(atob(x), (c) => c.charCodeAt(0));
+  if (x instanceof Uint8Array) return x;
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  return Uint8Array.from(x);
 }

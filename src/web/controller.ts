@@ -3,10 +3,24 @@
  * events into the model. UI code and the automation object both go through here.
  */
 import * as Comlink from 'comlink';
-import { HISTORY_POINTS, Model, type PageGuest } from './model.js';
+import { HISTORY_POINTS, Model, type MigrationFigures, type PageGuest } from './model.js';
 import type { HostCpuClient } from './host-cpu-client.js';
 import type { Pool } from './pool.js';
-import type { BootMode, CreateResult, GuestError, GuestInfo, HostCpuApi, StepResult, WorkerEvent, WorkerStats } from './worker/api.js';
+import type { BootMode, CreateResult, GuestError, GuestInfo, HostCpuApi, MigrationBatch, MigrationInResult, StepResult, WorkerEvent, WorkerStats } from './worker/api.js';
+
+/** Test and bench knobs for a live migration (the page's button uses the defaults). */
+export interface MigrateOptions {
+  /** stop and copy once a round has at most this many dirty pages (default 64) */
+  readonly stopBelow?: number;
+  /** stop and copy after this many rounds whatever is left (default 8) */
+  readonly maxRounds?: number;
+  /** wait this long between rounds (the guest keeps running meanwhile): a slow link, for demos and tests */
+  readonly roundDelayMs?: number;
+  /** stay stopped this much longer before resuming on the destination (a slow final copy: tests type into it) */
+  readonly stopDelayMs?: number;
+  /** test hook: terminate the destination worker once this round has been sent, as if it failed */
+  readonly killDestinationAfterRound?: number;
+}
 
 export interface LaunchRequest {
   readonly name: string;
@@ -17,6 +31,8 @@ export interface LaunchRequest {
   readonly deterministic?: boolean;
   readonly bootargs?: string;
   readonly paused?: boolean;
+  /** restore these `.mvsnap` bytes instead of booting `image` (a dropped snapshot, a last save) */
+  readonly snapshot?: Uint8Array;
 }
 
 /** A guest could not be launched; the message is the loader's or the core's own. */
@@ -24,6 +40,17 @@ export class LaunchError extends Error {
   override readonly name = 'LaunchError';
   constructor(readonly detail: GuestError) {
     super(detail.message);
+  }
+}
+
+/** A live migration failed; the guest runs on at its source. */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(
+    message: string,
+    readonly figures: MigrationFigures,
+  ) {
+    super(message);
   }
 }
 
@@ -59,6 +86,8 @@ export class Controller {
       request: req,
       state: req.paused ? 'paused' : 'running',
       history: { t: [], mips: [] },
+      received: 0,
+      ...(req.snapshot ? { lastSave: { bytes: req.snapshot, at: Date.now() } } : {}),
     };
     this.model.guests.set(g.id, g);
     this.model.emit('added', g);
@@ -68,6 +97,14 @@ export class Controller {
 
   /** Creates the guest on a worker; rejects with LaunchError for a refused image. */
   private async create(cpu: HostCpuClient, req: LaunchRequest): Promise<GuestInfo> {
+    if (req.snapshot) {
+      const snap = req.snapshot.slice();
+      const r = { bytes: snap, name: req.name, weight: req.weight ?? 1, paused: req.paused ?? false };
+      const restored = await cpu.call<CreateResult>((api) => api.restore(Comlink.transfer(r, [snap.buffer])));
+      if (!restored.ok) throw new LaunchError(restored.error);
+      this.p.placed(cpu.index);
+      return restored.guest;
+    }
     // A user's file is transferred, not copied (it can be a large kernel); the request keeps its
     // own copy so that a crashed guest can be launched again.
     const bytes = 'bytes' in req.image ? req.image.bytes.slice() : undefined;
@@ -98,18 +135,21 @@ export class Controller {
    * Boots a crashed guest again, from its image, in the same tab: on `cpu` if given, else on the
    * least loaded live worker (restarting its own worker when every one is dead).
    */
-  async relaunch(id: number, cpu?: number): Promise<PageGuest> {
+  async relaunch(id: number, cpu?: number, fromSave = false): Promise<PageGuest> {
     const g = this.model.get(id);
     if (g.state !== 'crashed') throw new Error(`${g.name} is ${g.state}, not crashed: use reset`);
+    if (fromSave && !g.lastSave) throw new Error(`${g.name} has no saved snapshot to restore`);
     let target: HostCpuClient;
     if (cpu !== undefined) target = this.p.cpu(cpu);
     else if (this.p.cpus.some((c) => c.dead === undefined)) target = this.p.pick();
     else target = await this.restartWorker(g.cpu, false);
-    const info = await this.create(target, { ...g.request, paused: false });
+    const { snapshot: _, ...boot } = g.request;
+    const info = await this.create(target, fromSave ? { ...g.request, snapshot: g.lastSave!.bytes, paused: false } : { ...boot, paused: false });
     g.cpu = target.index;
     g.localId = info.id;
     g.info = info;
     g.state = 'running';
+    g.received = 0;
     delete g.crashReason;
     delete g.exitCode;
     delete g.haltReason;
@@ -134,7 +174,8 @@ export class Controller {
     this.model.emit('workers', this.model.workers);
     if (relaunch) {
       for (const g of [...this.model.guests.values()]) {
-        if (g.state === 'crashed' && g.cpu === index) await this.relaunch(g.id, index);
+        // A guest saved earlier comes back as it was saved; the others boot again.
+        if (g.state === 'crashed' && g.cpu === index) await this.relaunch(g.id, index, g.lastSave !== undefined);
       }
     }
     return cpu;
@@ -166,6 +207,12 @@ export class Controller {
   }
 
   input(id: number, bytes: Uint8Array): Promise<number> {
+    const g = this.model.get(id);
+    if (g.heldInput) {
+      // Stopped for a migration's final copy: kept here, in order, and sent to wherever it resumes.
+      g.heldInput.push(bytes.slice());
+      return Promise.resolve(bytes.length);
+    }
     return this.rpc(id, (api, g) => api.input(g.localId, bytes));
   }
 
@@ -225,7 +272,9 @@ export class Controller {
         continue;
       }
       if (ev.type === 'output') {
+        g.received += ev.bytes.length;
         this.model.emit('output', { guest: g, bytes: ev.bytes });
+        this.drainWaiters.get(g)?.();
       } else if (g.state !== 'crashed') {
         g.state = ev.state;
         g.exitCode = ev.exitCode;
@@ -255,6 +304,172 @@ export class Controller {
       this.model.emit('stats', g);
     }
     this.model.emit('workers', this.model.workers);
+  }
+
+  // ---- State: save, fork, restore, live migration (docs/snapshots.md) ----
+
+  /** The guest's `.mvsnap` bytes; kept as its last save ("Restore from last save" after a crash). */
+  async save(id: number): Promise<Uint8Array> {
+    const bytes = await this.rpc(id, (api, g) => api.snapshot(g.localId));
+    this.model.get(id).lastSave = { bytes, at: Date.now() };
+    this.model.emit('changed', this.model.get(id));
+    return bytes;
+  }
+
+  /** A copy-on-write fork on the same worker, in a new tab named "<name> (fork)". */
+  async fork(id: number): Promise<PageGuest> {
+    const parent = this.model.get(id);
+    const name = `${parent.name} (fork)`;
+    const result = await this.rpc<CreateResult>(id, (api, g) => api.fork(g.localId, name));
+    if (!result.ok) throw new LaunchError(result.error);
+    this.p.placed(parent.cpu);
+    const g: PageGuest = {
+      id: this.nextId++,
+      name,
+      cpu: parent.cpu,
+      localId: result.guest.id,
+      info: result.guest,
+      request: { ...parent.request, name },
+      state: parent.state === 'paused' ? 'paused' : 'running',
+      history: { t: [], mips: [] },
+      received: 0,
+      forkedFrom: parent.id,
+    };
+    this.model.guests.set(g.id, g);
+    this.model.emit('added', g);
+    this.replayEarly(g);
+    return g;
+  }
+
+  /** `.mvsnap` bytes as a new guest on the least loaded worker; rejects with LaunchError (the SnapshotError's message). */
+  restore(bytes: Uint8Array, name: string): Promise<PageGuest> {
+    return this.launch({ name, image: { bytes: new Uint8Array(0) }, mode: 'bare', ramBytes: 0, snapshot: bytes });
+  }
+
+  private readonly drainWaiters = new Map<PageGuest, () => void>();
+
+  /** Resolves once the page has received `bytes` output bytes of g from its current worker (at most `timeoutMs` later). */
+  private received(g: PageGuest, bytes: number, timeoutMs = 5000): Promise<boolean> {
+    if (g.received >= bytes) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        this.drainWaiters.delete(g);
+        clearTimeout(timer);
+        resolve(g.received >= bytes);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.drainWaiters.set(g, () => {
+        if (g.received >= bytes) done();
+      });
+    });
+  }
+
+  /**
+   * Live migration by pre-copy to worker `to`: the guest runs on while its pages are copied in
+   * rounds (through this thread, transferred), then it stops, its last pages and state go over
+   * and it resumes there, in the same tab. Console output of the source all reaches the tab
+   * before any of the destination's; input typed while it is stopped is held here and sent on.
+   * If anything fails (the destination dies, refuses), the destination's copy is dropped and the
+   * guest runs on at the source; the promise rejects with the figures in `error`.
+   */
+  async migrate(id: number, to: number, options: MigrateOptions = {}): Promise<MigrationFigures> {
+    const g = this.model.get(id);
+    const from = g.cpu;
+    if (g.migration && (g.migration.phase === 'copying' || g.migration.phase === 'stopped')) throw new Error(`${g.name} is already migrating`);
+    if (to === from) throw new Error(`${g.name} already runs on host CPU ${to}`);
+    if (g.state !== 'running' && g.state !== 'waiting' && g.state !== 'paused') throw new Error(`${g.name} is ${g.state}: only a live guest migrates`);
+    const dst = this.p.cpu(to);
+    if (dst.dead !== undefined) throw new Error(`host CPU ${to} has crashed`);
+    const src = this.p.cpu(from);
+    const srcLocal = g.localId;
+    const t0 = performance.now();
+    const m: MigrationFigures = { from, to, phase: 'copying', rounds: [], pages: 0, bytes: 0, totalMs: 0 };
+    g.migration = m;
+    const emit = () => {
+      m.totalMs = performance.now() - t0;
+      this.model.emit('migration', g);
+    };
+    const record = (b: MigrationBatch, final = false) => {
+      m.rounds.push({ round: m.rounds.length, pages: b.pages.length, bytes: b.data.byteLength, at: performance.now() - t0, ...(final ? { final } : {}) });
+      m.pages += b.pages.length;
+      m.bytes += b.data.byteLength;
+      emit();
+    };
+    emit();
+    let targetId: number | undefined;
+    try {
+      const begin = await dst.call<ReturnType<HostCpuApi['migrateInBegin']>>((api) => api.migrateInBegin(g.info.ramBytes));
+      if (!begin.ok) throw new LaunchError(begin.error);
+      targetId = begin.id;
+      const tid = targetId;
+      let batch: MigrationBatch | undefined = await src.call((api) => api.migrateOutStart(srcLocal, { ...(options.stopBelow !== undefined ? { stopBelow: options.stopBelow } : {}), ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}) }));
+      while (batch) {
+        record(batch);
+        const b: MigrationBatch = batch;
+        await dst.call((api) => api.migrateInPages(tid, Comlink.transfer(b, [b.pages.buffer, b.data.buffer])));
+        if (options.killDestinationAfterRound === m.rounds.length - 1) dst.kill(`worker terminated by a test during ${g.name}'s migration`);
+        if (options.roundDelayMs) await new Promise((r) => setTimeout(r, options.roundDelayMs));
+        batch = await src.call((api) => api.migrateOutNext(srcLocal));
+      }
+
+      // Stop and copy.
+      m.phase = 'stopped';
+      g.heldInput = [];
+      emit();
+      const tStop = performance.now();
+      const fin = await src.call((api) => api.migrateOutStop(srcLocal));
+      record(fin.pages, true);
+      if (options.stopDelayMs) await new Promise((r) => setTimeout(r, options.stopDelayMs));
+      const last = { pages: fin.pages, state: fin.state, input: fin.input, paused: fin.wasPaused, name: g.name, weight: fin.weight, instructions: fin.instructions };
+      const res = await dst.call<MigrationInResult>((api) => api.migrateInFinish(tid, Comlink.transfer(last, [fin.pages.pages.buffer, fin.pages.data.buffer, fin.state.buffer, fin.input.buffer])));
+      if (!res.ok) throw new LaunchError(res.error);
+      m.stopCopyMs = performance.now() - tStop;
+      m.downtimeMs = Math.max(0, res.resumedAt - fin.pausedAt);
+      // It runs on the destination already. All the source printed reaches the tab before anything
+      // from the destination: until the tab switches over, the destination's events wait in `early`
+      // and typed input stays held.
+      const tWait = performance.now();
+      const complete = await this.received(g, fin.emitted);
+      m.handoverMs = performance.now() - tWait;
+      if (!complete) console.warn(`${g.name}: migration hand-over: ${g.received} of ${fin.emitted} output bytes from host CPU ${from} arrived`);
+
+      // The guest is the destination's now.
+      src.call((api) => api.migrateOutCommit(srcLocal)).catch(() => {});
+      this.p.removed(from);
+      this.p.placed(to);
+      g.cpu = to;
+      g.localId = res.guest.id;
+      g.info = res.guest;
+      g.received = 0;
+      g.state = fin.wasPaused ? 'paused' : 'running';
+      delete g.stats;
+      m.phase = 'done';
+      this.sendHeldInput(g);
+      this.model.emit('changed', g);
+      emit();
+      this.replayEarly(g);
+      return m;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (targetId !== undefined) {
+        const tid = targetId;
+        dst.call((api) => api.migrateInAbort(tid)).catch(() => {});
+      }
+      await src.call((api) => api.migrateOutAbort(srcLocal)).catch(() => {});
+      this.sendHeldInput(g);
+      m.phase = 'failed';
+      m.error = message;
+      emit();
+      throw new MigrationError(`${g.name}: migration to host CPU ${to} failed (${message}); ${(g.state as string) === 'crashed' ? `host CPU ${from} crashed too` : `it keeps running on host CPU ${from}`}`, m);
+    }
+  }
+
+  /** Input held during a migration's stop goes, in order, to wherever the guest runs now. */
+  private sendHeldInput(g: PageGuest): void {
+    const held = g.heldInput ?? [];
+    delete g.heldInput;
+    if (g.state === 'crashed') return;
+    for (const bytes of held) this.p.cpu(g.cpu).call((api) => api.input(g.localId, bytes)).catch(() => {});
   }
 
   /** For the machine panel and the labs (issue 14): a call on the guest's worker with its worker-local id. */

@@ -29,6 +29,45 @@ export interface PageGuest {
   stats?: GuestStats;
   /** MIPS over time for the chart (seconds since page load, MIPS) */
   readonly history: { readonly t: number[]; readonly mips: number[] };
+  /** output bytes received from its current worker (a migration's hand-over waits for all of the source's) */
+  received: number;
+  /** the last snapshot saved (Save), or the file it was restored from: "Restore from last save" brings it back */
+  lastSave?: { readonly bytes: Uint8Array; readonly at: number };
+  /** the latest (or current) live migration, as the tab shows it */
+  migration?: MigrationFigures;
+  /** console input typed while it is stopped for a migration's final copy: sent on, in order, once it runs again */
+  heldInput?: Uint8Array[];
+  /** the guest it was forked from (its console's text starts the fork's) */
+  readonly forkedFrom?: number;
+}
+
+/** One pre-copy round: pages sent and their bytes; the last one is the stop-and-copy. */
+export interface MigrationRoundView {
+  readonly round: number;
+  readonly pages: number;
+  readonly bytes: number;
+  /** ms since the migration started, when the round was sent */
+  readonly at: number;
+  readonly final?: boolean;
+}
+
+/** A live migration as it happens and once it is over: what the tab shows and automation's migrate() resolves with. */
+export interface MigrationFigures {
+  readonly from: number;
+  readonly to: number;
+  phase: 'copying' | 'stopped' | 'done' | 'failed';
+  readonly rounds: MigrationRoundView[];
+  pages: number;
+  bytes: number;
+  /** start to resumed on the destination (or to the failure), ms */
+  totalMs: number;
+  /** the guest not running: paused on the source until resumed on the destination (both workers' clocks, ms) */
+  downtimeMs?: number;
+  /** the same as the page saw it: the stop request sent until the destination's reply (includes the messages) */
+  stopCopyMs?: number;
+  /** how long the tab waited, after the resume, for the last output the source sent (ms) */
+  handoverMs?: number;
+  error?: string;
 }
 
 export interface WorkerView {
@@ -46,6 +85,8 @@ export type ModelEvents = {
   /** a crashed guest was launched again (on a new worker, with a new region) */
   relaunched: PageGuest;
   output: { readonly guest: PageGuest; readonly bytes: Uint8Array };
+  /** a migration moved on (a round, the stop, the end, a failure) */
+  migration: PageGuest;
   workers: readonly WorkerView[];
 };
 

@@ -8,7 +8,8 @@
  * STATS_MIN_WIDTH the numbers start folded too. A toggle a learner clicks wins over the width.
  */
 import type { CatalogueEntry } from '../catalogue.js';
-import { LaunchError, type Controller, type LaunchRequest } from '../controller.js';
+import { LaunchError, MigrationError, type Controller, type LaunchRequest, type MigrateOptions } from '../controller.js';
+import { SNAPSHOT_EXTENSION, SNAPSHOT_MAGIC } from '../../state/format.js';
 import { requestForEntry, requestForFile, type LaunchOptions } from '../launch-options.js';
 import type { Model, PageGuest } from '../model.js';
 import { h } from './dom.js';
@@ -16,6 +17,7 @@ import { ErrorBanner } from './error-banner.js';
 import { GuestPanel } from './guest-panel.js';
 import { HostView } from './host-view.js';
 import { Launcher } from './launcher.js';
+import type { MigrationFigures } from '../model.js';
 import { HOST_TAB, TabBar } from './tab-bar.js';
 
 /** Launcher (290 px) + numbers (340 px) + an 80-column console (~660 px). */
@@ -94,6 +96,11 @@ export class App {
       this.redrawSoon();
     });
     model.on('relaunched', (g) => this.panels.get(g.id)?.relaunched());
+    model.on('migration', (g) => {
+      const panel = this.panels.get(g.id);
+      panel?.state?.renderMigration();
+      panel?.update();
+    });
     model.on('output', ({ guest, bytes }) => this.panels.get(guest.id)?.console.write(bytes));
     model.on('stats', (g) => {
       if (this.selected === String(g.id)) this.panels.get(g.id)?.render();
@@ -180,7 +187,65 @@ export class App {
 
   async launchFile(file: File, o: LaunchOptions): Promise<PageGuest | undefined> {
     const bytes = new Uint8Array(await file.arrayBuffer());
+    if (isSnapshotFile(file.name, bytes)) return this.restore(bytes, file.name).catch(() => undefined);
     return this.launchQuietly(requestForFile(file.name, bytes, o), true);
+  }
+
+  // ---- State: save, fork, migrate, restore (docs/snapshots.md) ----
+
+  /** `.mvsnap` bytes in a new tab, on the least loaded worker; a bad file's SnapshotError message goes to the banner. */
+  async restore(bytes: Uint8Array, fileName = 'snapshot'): Promise<PageGuest> {
+    const name = fileName.replace(/\.mvsnap$/i, '') || 'snapshot';
+    try {
+      const g = await this.controller.restore(bytes, name);
+      this.banner.clear();
+      this.select(String(g.id));
+      return g;
+    } catch (e) {
+      this.banner.show(`${fileName}: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** Save: the guest's `.mvsnap` bytes, downloaded as `<name>.mvsnap` (and kept as its last save). */
+  async save(id: number, download = true): Promise<Uint8Array> {
+    const g = this.model.get(id);
+    const bytes = await this.controller.save(id);
+    if (download) {
+      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      const a = h('a', { href: url, download: `${g.name.replace(/[\\/:*?"<>|]/g, '_')}${SNAPSHOT_EXTENSION}`, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    }
+    return bytes;
+  }
+
+  /** Fork: the copy opens in its own tab. */
+  async fork(id: number): Promise<PageGuest> {
+    const g = await this.controller.fork(id);
+    this.select(String(g.id));
+    return g;
+  }
+
+  /** Live migration; a failure (the guest runs on at its source) is said in the banner. */
+  async migrate(id: number, to: number, options: MigrateOptions = {}): Promise<MigrationFigures> {
+    try {
+      return await this.controller.migrate(id, to, options);
+    } catch (e) {
+      this.banner.show(e instanceof MigrationError ? e.message : `${this.model.get(id).name}: cannot migrate: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** A crashed guest comes back as it was last saved, in its tab. */
+  async restoreSave(id: number): Promise<void> {
+    const panel = this.panels.get(id);
+    const g = this.model.get(id);
+    panel?.console.restart(`restoring the save of ${g.lastSave ? new Date(g.lastSave.at).toLocaleTimeString() : '?'}`);
+    await this.controller.relaunch(id, undefined, true);
+    panel?.console.note(`running again on host CPU ${g.cpu}, from its last save`);
   }
 
   launchEntry(entry: CatalogueEntry, o: LaunchOptions, show: boolean): Promise<PageGuest> {
@@ -207,7 +272,10 @@ export class App {
   }
 
   private onAdded(g: PageGuest): void {
-    const panel = new GuestPanel(g, this.controller, (m) => this.banner.show(m), () => this.toggleStats());
+    const panel = new GuestPanel(g, this.controller, (m) => this.banner.show(m), () => this.toggleStats(), {
+      model: this.model,
+      actions: { save: (id) => this.save(id), fork: (id) => this.fork(id), migrate: (id, to) => this.migrate(id, to), restoreSave: (id) => this.restoreSave(id) },
+    });
     panel.statsToggle.setAttribute('aria-pressed', String(!this.root.classList.contains('stats-folded')));
     panel.element.hidden = true;
     this.panels.set(g.id, panel);
@@ -218,6 +286,13 @@ export class App {
     panel.element.hidden = false;
     panel.console.fit();
     panel.element.hidden = this.selected !== String(g.id);
+    // A fork's console starts with its parent's (the screen it was forked from).
+    const parent = g.forkedFrom !== undefined ? this.panels.get(g.forkedFrom) : undefined;
+    if (parent) {
+      const lines = parent.console.text().replace(/\n+$/, '').split('\n').slice(-200);
+      panel.console.write(new TextEncoder().encode(lines.join('\r\n')));
+      panel.console.note(`forked from ${this.model.guests.get(g.forkedFrom!)?.name ?? 'its parent'} #${g.forkedFrom}`);
+    }
   }
 
   private onRemoved(g: PageGuest): void {
@@ -238,4 +313,9 @@ export class App {
     panel?.console.fit();
     panel?.render();
   }
+}
+
+/** A dropped file is a snapshot when it is called *.mvsnap or starts with the signature. */
+function isSnapshotFile(name: string, bytes: Uint8Array): boolean {
+  return name.toLowerCase().endsWith(SNAPSHOT_EXTENSION) || SNAPSHOT_MAGIC.every((b, i) => bytes[i] === b);
 }

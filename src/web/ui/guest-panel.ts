@@ -3,13 +3,14 @@
  * single-step readout, its console and its live numbers (a side panel that folds away).
  */
 import type { Controller } from '../controller.js';
-import type { PageGuest } from '../model.js';
+import type { Model, PageGuest } from '../model.js';
 import { WEIGHTS, weightIndex, weightLabel } from '../weights.js';
 import type { InstructionView, StepResult } from '../worker/api.js';
 import { ConsoleView } from './console-view.js';
 import { PRIV_NAMES, formatBytes, h, hex32 } from './dom.js';
 import { StatsView } from './stats-view.js';
 import { stateLabel } from './state-label.js';
+import { StateControls, type StateActions } from './state-controls.js';
 
 export class GuestPanel {
   readonly element: HTMLElement;
@@ -24,12 +25,15 @@ export class GuestPanel {
   private readonly slider: HTMLInputElement;
   private readonly weightValue: HTMLElement;
   readonly statsToggle: HTMLButtonElement;
+  /** Save, Fork, Migrate, Restore from last save, and the migration bar */
+  readonly state: StateControls | undefined;
 
   constructor(
     private readonly guest: PageGuest,
     private readonly controller: Controller,
     private readonly reportError: (message: string) => void,
     onToggleStats: () => void,
+    stateOptions?: { readonly model: Model; readonly actions: StateActions },
   ) {
     const id = guest.id;
     this.stateEl = h('span', { class: 'state-pill', testid: `state-${id}` });
@@ -46,6 +50,7 @@ export class GuestPanel {
     this.stepEl = h('div', { class: 'step-info', testid: `step-info-${id}`, hidden: true });
     const consoleEl = h('div', { class: 'console', testid: `console-${id}` });
     this.stats = new StatsView(guest);
+    this.state = stateOptions ? new StateControls(guest, stateOptions.model, stateOptions.actions, (fn) => this.act(fn)) : undefined;
 
     this.element = h(
       'section',
@@ -54,9 +59,10 @@ export class GuestPanel {
         'div',
         { class: 'toolbar' },
         h('div', { class: 'title' }, h('span', { class: 'guest-name' }, guest.name), this.stateEl, this.metaEl),
-        h('div', { class: 'controls' }, this.pauseBtn, this.stepBtn, this.resetBtn, destroyBtn, h('label', { class: 'weight' }, 'CPU share', this.slider, this.weightValue), this.statsToggle),
+        h('div', { class: 'controls' }, this.pauseBtn, this.stepBtn, this.resetBtn, destroyBtn, this.state?.buttons, h('label', { class: 'weight' }, 'CPU share', this.slider, this.weightValue), this.statsToggle),
       ),
       this.stepEl,
+      this.state?.bar,
       h('div', { class: 'panel-body' }, h('div', { class: 'console-wrap' }, consoleEl), this.stats.element),
     );
 
@@ -140,6 +146,7 @@ export class GuestPanel {
     this.resetBtn.title = dead ? 'Boot this guest again from its image, on a live host CPU' : 'Power-on reset: reload the image and restart';
     if (g.state === 'running' || g.state === 'waiting') this.stepEl.hidden = true;
     if (dead) this.stats.render();
+    this.state?.update();
   }
 
   /** A relaunched guest: the region line and the chart start over. */

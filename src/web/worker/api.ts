@@ -32,8 +32,8 @@ export interface GuestConfig {
 
 /** Why a guest could not be created, with the loader's or the core's own message. */
 export interface GuestError {
-  /** 'elf' ElfError, 'kernel' KernelError, 'create' GuestCreateError, 'fetch' the image could not be fetched */
-  readonly kind: 'elf' | 'kernel' | 'create' | 'fetch' | 'internal';
+  /** 'elf' ElfError, 'kernel' KernelError, 'create' GuestCreateError, 'fetch' the image could not be fetched, 'snapshot' SnapshotError */
+  readonly kind: 'elf' | 'kernel' | 'create' | 'fetch' | 'snapshot' | 'internal';
   readonly code?: string;
   readonly message: string;
 }
@@ -139,6 +139,33 @@ export type EventSink = (events: WorkerEvent[]) => void;
  */
 export const OUTPUT_WINDOW_BYTES = 128 * 1024;
 
+/** RAM pages on their way between two workers (state/migration.ts's PageBatch): transferred, not copied. */
+export interface MigrationBatch {
+  readonly pages: Uint32Array;
+  readonly data: Uint8Array;
+}
+
+/** The source's stop-and-copy: the last pages, the CPU and device state, and what the page needs to hand over. */
+export interface MigrationStop {
+  readonly pages: MigrationBatch;
+  /** the state bytes for MigrationTarget.finish */
+  readonly state: Uint8Array;
+  /** console input the scheduler held and the UART had not taken yet (not part of the state) */
+  readonly input: Uint8Array;
+  /** the user had paused it before the migration: it stays paused on the destination */
+  readonly wasPaused: boolean;
+  readonly weight: number;
+  readonly instructions: number;
+  /** output bytes of this guest handed to the page since it was placed here (all of them sent by now) */
+  readonly emitted: number;
+  /** when it stopped (performance.timeOrigin + now: comparable across workers) */
+  readonly pausedAt: number;
+}
+
+export type MigrationInResult =
+  | { readonly ok: true; readonly guest: GuestInfo; /** when it resumed (timeOrigin + now) */ readonly resumedAt: number }
+  | { readonly ok: false; readonly error: GuestError };
+
 export interface HostCpuApi {
   /** Loads the core; call once before anything else. */
   init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void>;
@@ -161,6 +188,32 @@ export interface HostCpuApi {
   /** Registers the event sink (a comlink proxy); events are batched every ~16 ms. */
   subscribe(sink: EventSink): void;
 
+  // State (docs/snapshots.md): snapshots, forks, restores and live migration between workers.
+  /** The guest's `.mvsnap` bytes (transferred). */
+  snapshot(id: number): Promise<Uint8Array>;
+  /** A copy-on-write fork on this worker, named `name`, paused if the parent is. */
+  fork(id: number, name: string): CreateResult;
+  /** A new guest from `.mvsnap` bytes; a bad file is refused with kind 'snapshot' and nothing changes. */
+  restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean }): Promise<CreateResult>;
+  /** Source, round 0: every non-zero page; dirty tracking starts. The guest keeps running. */
+  migrateOutStart(id: number, options: { readonly stopBelow?: number; readonly maxRounds?: number }): MigrationBatch;
+  /** Source: the pages dirtied since the last round, or undefined when it is time to stop and copy. */
+  migrateOutNext(id: number): MigrationBatch | undefined;
+  /** Source: pauses the guest and sends the rest. The guest stays here until commit or abort. */
+  migrateOutStop(id: number): Promise<MigrationStop>;
+  /** Source: the destination runs the guest now; this copy goes. */
+  migrateOutCommit(id: number): void;
+  /** Source: the migration failed; the guest runs on here as before (resumed unless it was paused). */
+  migrateOutAbort(id: number): void;
+  /** Destination: reserves the guest's RAM; returns an id for the calls below. */
+  migrateInBegin(ramBytes: number): { readonly ok: true; readonly id: number } | { readonly ok: false; readonly error: GuestError };
+  migrateInPages(id: number, batch: MigrationBatch): void;
+  /** Destination: the last pages and the state; the guest is scheduled (input first) and resumed unless `paused`. */
+  migrateInFinish(
+    id: number,
+    last: { readonly pages: MigrationBatch; readonly state: Uint8Array; readonly input: Uint8Array; readonly paused: boolean; readonly name: string; readonly weight: number; readonly instructions: number },
+  ): Promise<MigrationInResult>;
+  migrateInAbort(id: number): void;
   // Inside the machine (issue 14, src/web/worker/inspect.ts): read-only views, a stepping debugger, exit costs.
   /** Registers, CSRs and the disassembly around the PC. */
   machine(id: number): MachineView;

@@ -2,12 +2,16 @@
  * One host CPU: a Hypervisor (one core instance, one Wasm memory) and a Scheduler sharing this
  * worker's thread among its guests. Implements the RPC surface the page calls through comlink.
  */
+import * as Comlink from 'comlink';
 import {
   ElfError,
   GuestCreateError,
   Hypervisor,
   KernelError,
+  MigrationSource,
+  MigrationTarget,
   Scheduler,
+  SnapshotError,
   type Guest,
   type ScheduledGuest,
 } from '../../index.js';
@@ -17,7 +21,11 @@ import {
   type EventSink,
   type GuestConfig,
   type GuestError,
+  type GuestInfo,
   type HostCpuApi,
+  type MigrationBatch,
+  type MigrationInResult,
+  type MigrationStop,
   type Region,
   type StepResult,
   type WorkerStats,
@@ -44,6 +52,14 @@ interface Entry {
   readonly region: Region;
   /** output handed to the page and not yet written into its terminal */
   unacked: number;
+  /** output bytes given to the outbox since it was placed here (minus those dropped by a reset): a migration's hand-over waits for the page to have them all */
+  emitted: number;
+}
+
+/** A guest being migrated away: its pre-copy rounds, and whether it was stopped for the final copy. */
+interface Outgoing {
+  readonly source: MigrationSource;
+  stopped?: { readonly wasPaused: boolean };
 }
 
 export class HostCpu implements HostCpuApi {
@@ -56,6 +72,8 @@ export class HostCpu implements HostCpuApi {
   private readonly outbox = new Outbox(8);
   private readonly stats_ = new StatsTracker();
   private loop: RunLoop | undefined;
+  private readonly outgoing = new Map<number, Outgoing>();
+  private readonly incoming = new Map<number, MigrationTarget>();
 
   async init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void> {
     if (this.hv) return;
@@ -67,6 +85,7 @@ export class HostCpu implements HostCpuApi {
         const e = this.bySg.get(sg);
         if (!e) return;
         e.unacked += bytes.length;
+        e.emitted += bytes.length;
         this.outbox.addOutput(e.id, bytes);
       },
       // Backpressure: a guest whose terminal is far behind stalls on a full UART instead of
@@ -122,13 +141,17 @@ export class HostCpu implements HostCpuApi {
       return fromError(e);
     }
     const sg = this.sched().add(guest, { name: config.name, weight: config.weight ?? 1, paused: config.paused ?? false });
+    const { id, region } = this.register(sg);
+    return { ok: true, guest: { id, name: config.name, mode: config.mode, ramBytes: config.ramBytes, entry, region } };
+  }
+
+  private register(sg: ScheduledGuest): Entry {
     const id = this.nextId++;
-    const region = guest.region();
-    const e: Entry = { id, sg, region, unacked: 0 };
+    const e: Entry = { id, sg, region: sg.guest.region(), unacked: 0, emitted: 0 };
     this.byId.set(id, e);
     this.bySg.set(sg, e);
     this.loop!.wake();
-    return { ok: true, guest: { id, name: config.name, mode: config.mode, ramBytes: config.ramBytes, entry, region } };
+    return e;
   }
 
   start(id: number): void {
@@ -175,7 +198,9 @@ export class HostCpu implements HostCpuApi {
     e.sg.pendingInput = [];
     e.sg.pendingBytes = 0;
     clearUartInput(e.sg.guest);
-    e.unacked = Math.max(0, e.unacked - this.outbox.forget(e.id));
+    const dropped = this.outbox.forget(e.id);
+    e.unacked = Math.max(0, e.unacked - dropped);
+    e.emitted -= dropped;
     this.sched().reset(e.sg);
     this.loop!.wake();
   }
@@ -188,6 +213,7 @@ export class HostCpu implements HostCpuApi {
     this.bySg.delete(e.sg);
     this.outbox.forget(id);
     this.stats_.forget(id);
+    this.outgoing.delete(id);
   }
 
   input(id: number, bytes: Uint8Array): number {
@@ -217,6 +243,151 @@ export class HostCpu implements HostCpuApi {
       blocked: e.unacked > OUTPUT_WINDOW_BYTES,
     }));
     return this.stats_.snapshot(performance.now(), this.loop!.busyMs, hv.core.memory.buffer.byteLength, tracked);
+  }
+
+  // ---- State: snapshots, forks, restores, live migration (docs/snapshots.md) ----
+
+  async snapshot(id: number): Promise<Uint8Array> {
+    const bytes = await this.entry(id).sg.guest.snapshot();
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  }
+
+  fork(id: number, name: string): CreateResult {
+    const parent = this.entry(id);
+    let child: Guest;
+    try {
+      child = parent.sg.guest.fork();
+    } catch (e) {
+      return fromError(e);
+    }
+    const sg = this.sched().add(child, { name, weight: parent.sg.weight, paused: parent.sg.state === 'paused' });
+    return { ok: true, guest: this.infoOf(this.register(sg), name) };
+  }
+
+  async restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean }): Promise<CreateResult> {
+    let guest: Guest;
+    try {
+      guest = await this.core().restore(request.bytes);
+    } catch (e) {
+      return fromError(e);
+    }
+    const sg = this.sched().add(guest, { name: request.name, weight: request.weight ?? 1, paused: request.paused ?? false });
+    return { ok: true, guest: this.infoOf(this.register(sg), request.name) };
+  }
+
+  migrateOutStart(id: number, options: { readonly stopBelow?: number; readonly maxRounds?: number }): MigrationBatch {
+    const e = this.entry(id);
+    if (this.outgoing.has(id)) throw new Error(`guest ${id} is already migrating`);
+    const source = new MigrationSource(e.sg.guest, options);
+    this.outgoing.set(id, { source });
+    return transferBatch(source.firstRound());
+  }
+
+  migrateOutNext(id: number): MigrationBatch | undefined {
+    const b = this.out(id).source.nextRound();
+    return b && transferBatch(b);
+  }
+
+  async migrateOutStop(id: number): Promise<MigrationStop> {
+    const e = this.entry(id);
+    const m = this.out(id);
+    const wasPaused = e.sg.state === 'paused';
+    this.sched().pause(e.sg);
+    const pausedAt = performance.timeOrigin + performance.now();
+    m.stopped = { wasPaused };
+    const { pages, state } = await m.source.finish();
+    // Input the scheduler holds is not in the state: it goes along (and stays here in case of an abort).
+    const input = concatBytes(e.sg.pendingInput);
+    // Everything it printed here leaves now, ahead of the reply: the page waits for `emitted` bytes.
+    this.outbox.flushNow();
+    const stop: MigrationStop = { pages, state, input, wasPaused, weight: e.sg.weight, instructions: e.sg.instructions, emitted: e.emitted, pausedAt };
+    return Comlink.transfer(stop, [pages.pages.buffer, pages.data.buffer, state.buffer, input.buffer]);
+  }
+
+  migrateOutCommit(id: number): void {
+    this.outgoing.delete(id);
+    if (this.byId.has(id)) this.destroy(id);
+  }
+
+  migrateOutAbort(id: number): void {
+    const m = this.outgoing.get(id);
+    this.outgoing.delete(id);
+    const e = this.byId.get(id);
+    if (m?.stopped && !m.stopped.wasPaused && e) this.resume(id);
+  }
+
+  migrateInBegin(ramBytes: number): { readonly ok: true; readonly id: number } | { readonly ok: false; readonly error: GuestError } {
+    let target: MigrationTarget;
+    try {
+      target = new MigrationTarget(this.core(), ramBytes);
+    } catch (e) {
+      const r = fromError(e);
+      return r.ok ? { ok: false, error: { kind: 'internal', message: 'unexpected' } } : r;
+    }
+    const id = this.nextId++;
+    this.incoming.set(id, target);
+    return { ok: true, id };
+  }
+
+  migrateInPages(id: number, batch: MigrationBatch): void {
+    this.in(id).receive(batch);
+  }
+
+  async migrateInFinish(
+    id: number,
+    last: { readonly pages: MigrationBatch; readonly state: Uint8Array; readonly input: Uint8Array; readonly paused: boolean; readonly name: string; readonly weight: number; readonly instructions: number },
+  ): Promise<MigrationInResult> {
+    const target = this.in(id);
+    let guest: Guest;
+    try {
+      target.receive(last.pages);
+      guest = await target.finish(last.state);
+    } catch (e) {
+      this.incoming.delete(id);
+      target.abort();
+      const r = fromError(e);
+      return r.ok ? { ok: false, error: { kind: 'internal', message: 'unexpected' } } : r;
+    }
+    this.incoming.delete(id);
+    const sched = this.sched();
+    const sg = sched.add(guest, { name: last.name, weight: last.weight, paused: true });
+    sg.instructions = last.instructions;
+    const e = this.register(sg);
+    if (last.input.length > 0) sched.input(sg, last.input);
+    if (!last.paused) sched.resume(sg);
+    const resumedAt = performance.timeOrigin + performance.now();
+    this.loop!.wake();
+    return { ok: true, guest: this.infoOf(e, last.name), resumedAt };
+  }
+
+  migrateInAbort(id: number): void {
+    const target = this.incoming.get(id);
+    this.incoming.delete(id);
+    target?.abort();
+  }
+
+  private infoOf(e: Entry, name: string): GuestInfo {
+    const boot = e.sg.guest.bootRecord;
+    return {
+      id: e.id,
+      name,
+      mode: boot?.kind === 'kernel' ? 'kernel' : 'bare',
+      ramBytes: e.sg.guest.ramBytes,
+      entry: boot ? (boot.kind === 'kernel' ? boot.kernel.entry : boot.image.entry) : 0x8000_0000,
+      region: e.region,
+    };
+  }
+
+  private out(id: number): Outgoing {
+    const m = this.outgoing.get(id);
+    if (!m) throw new Error(`guest ${id} is not migrating`);
+    return m;
+  }
+
+  private in(id: number): MigrationTarget {
+    const t = this.incoming.get(id);
+    if (!t) throw new Error(`no incoming migration ${id} on this host CPU`);
+    return t;
   }
 
   // Inside the machine (issue 14): see inspect.ts.
@@ -273,7 +444,22 @@ function fail(kind: GuestError['kind'], message: string, code?: string): CreateR
   return { ok: false, error: { kind, message, ...(code !== undefined ? { code } : {}) } };
 }
 
+function transferBatch(b: MigrationBatch): MigrationBatch {
+  return Comlink.transfer(b, [b.pages.buffer, b.data.buffer]);
+}
+
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 function fromError(e: unknown): CreateResult {
+  if (e instanceof SnapshotError) return fail('snapshot', e.message, e.code);
   if (e instanceof ElfError) return fail('elf', e.message, e.code);
   if (e instanceof KernelError) return fail('kernel', e.message, e.code);
   if (e instanceof GuestCreateError) return fail('create', e.message, e.code);

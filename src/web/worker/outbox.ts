@@ -51,6 +51,11 @@ export class Outbox {
     if (this.pending() && this.now() - this.lastFlush >= this.minGapMs) this.flush();
   }
 
+  /** Sends whatever waits now, whatever the gap (a migrating guest's last output must leave before the hand-over). */
+  flushNow(): void {
+    if (this.pending()) this.flush();
+  }
+
   private pending(): boolean {
     return this.output.size > 0 || this.others.length > 0;
   }
