@@ -14,6 +14,7 @@ const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
 const image = readFileSync(`${root}guests/bin/linux-rv32imac.Image`);
+const PROMPT = 'root@minivisor:/# '; // the BusyBox shell's prompt
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function nodeBoot(hv) {
@@ -22,7 +23,7 @@ async function nodeBoot(hv) {
   g.bootKernel(image);
   let text = '';
   let n = 0;
-  while (!text.includes('/ # ')) {
+  while (!text.includes(PROMPT)) {
     g.run(1_000_000);
     n += g.lastRunCount;
     text = (text + Buffer.from(g.readConsole()).toString('latin1')).slice(-4096);
@@ -56,7 +57,7 @@ for (let i = 0; i <= RUNS; i++) {
   const ms = await page.evaluate(async () => {
     const t0 = performance.now();
     const id = await window.minivisor.launch('linux');
-    while (!window.minivisor.text(id).includes('/ # ')) await new Promise((r) => setTimeout(r, 2));
+    while (!window.minivisor.text(id).includes('root@minivisor:/# ')) await new Promise((r) => setTimeout(r, 2));
     const dt = performance.now() - t0;
     await window.minivisor.destroy(id);
     return dt;

@@ -2,15 +2,20 @@
 # check.sh - rebuild the Linux guest from scratch in a temporary directory and
 # compare it byte for byte with the committed guests/bin/linux-rv32imac.Image.
 #
-# Exit 0: identical.  Exit 1: the build failed or the bytes differ (a changed
-# source, fragment or init without a rebuilt Image, or another toolchain or
-# linux-source-6.1 version than the one in README.md).
+# Exit 0: identical.  Exit 1: the build failed, the rebuilt Image does not boot
+# to its shell, or the bytes differ (a changed fragment, rootfs file or script
+# without a rebuilt Image, or another toolchain or source version than the ones
+# in versions.txt).
 #
-# Takes as long as a full build (a few minutes) and ~1.5 GB in $TMPDIR.
+# Takes as long as a full build (kernel, musl and BusyBox: several minutes) and
+# ~1.6 GB in $TMPDIR; fetches the busybox and musl source packages.
 #
-# The committed Image was built from the package versions in versions.txt. When Debian has
-# moved on (a security update of linux-source-6.1), the bytes cannot match: then the rebuilt
-# Image is still booted, and the comparison is reported as not applicable instead of failed.
+# The committed Image was built from the package versions in versions.txt (the
+# installed toolchain and kernel source, and the busybox and musl source
+# packages that build.sh fetched). When Debian has moved on (a security update
+# of linux-source-6.1, busybox or musl), the bytes cannot match: then the
+# rebuilt Image is still booted, and the comparison is reported as not
+# applicable instead of failed.
 set -euo pipefail
 
 case "${BASH_SOURCE[0]}" in
@@ -32,9 +37,10 @@ fi
 # Boot the rebuilt kernel on minivisor and talk to its shell (needs `npm run build` first).
 repo="$here/../.."
 if [ -f "$repo/dist/cli/main.js" ]; then
-    out="$( (sleep 3; printf 'uname -a\n'; sleep 1; printf 'poweroff\n'; sleep 3) |
-        node "$repo/bin/minivisor.js" run --kernel "$tmp/Image" --timeout 30 2>&1 || true)"
-    if printf '%s' "$out" | grep -q 'Linux minivisor 6.1' && printf '%s' "$out" | grep -q 'reboot: Power down'; then
+    out="$( (sleep 4; printf 'uname -a; busybox | head -1\n'; sleep 2; printf 'poweroff\n'; sleep 8) |
+        node "$repo/bin/minivisor.js" run --kernel "$tmp/Image" --timeout 40 2>&1 || true)"
+    if printf '%s' "$out" | grep -q 'Linux minivisor 6.1' && printf '%s' "$out" | grep -q 'BusyBox v1' &&
+        printf '%s' "$out" | grep -q 'reboot: Power down'; then
         echo "check.sh: the rebuilt Image boots on minivisor, answers uname -a and powers off"
     else
         echo "check.sh: FAILED: the rebuilt Image did not boot to its shell on minivisor:" >&2
@@ -43,7 +49,8 @@ if [ -f "$repo/dist/cli/main.js" ]; then
     fi
 fi
 
-installed="$(dpkg-query -W -f='${Package} ${Version}\n' linux-source-6.1 gcc-12-riscv64-linux-gnu binutils-riscv64-linux-gnu 2>/dev/null | sort || true)"
+installed="$( (dpkg-query -W -f='${Package} ${Version}\n' linux-source-6.1 gcc-12-riscv64-linux-gnu \
+    binutils-riscv64-linux-gnu gcc-riscv64-unknown-elf 2>/dev/null; cat "$tmp/build/sources.txt") | sort || true)"
 if [ "$installed" != "$(cat "$here/versions.txt")" ]; then
     echo "check.sh: the installed packages differ from those the committed Image was built with;"
     echo "  byte comparison not applicable. Installed:"; printf '%s\n' "$installed" | sed 's/^/    /'
