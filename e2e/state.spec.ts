@@ -4,10 +4,11 @@
  * bad snapshot files in the banner, a destination killed mid-migration, and a crashed guest
  * brought back from its last save. On the default viewport and on 1024×700.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { readContainer, writeContainer, SNAPSHOT_MAGIC } from '../src/state/format.js';
 import { readSnapshot } from '../src/state/snapshot.js';
+import { test as fixtureTest, expect as fixtureExpect } from '../src/testing/playwright.js';
 import { consoleText, expectConsole, expectInstructionsAbove, guestId, instructions, openPage } from './helpers.js';
 
 /** Drops a file on the page, as a learner would drag it from the desktop. */
@@ -298,3 +299,31 @@ for (const viewport of [undefined, { width: 1024, height: 700 }]) {
     });
   });
 }
+
+fixtureTest('the Playwright fixture starts a guest from a snapshot (a path or bytes); PageGuest.snapshot() reads one back', async ({ minivisor }, testInfo) => {
+  const echo = await minivisor.launch('echo');
+  await fixtureExpect(echo.console).toContainText('> ');
+  await echo.type('saved state\r');
+  await fixtureExpect(echo.console).toContainText('echo: saved state');
+  const bytes = await echo.snapshot();
+  expect((await readSnapshot(bytes)).header.machine.ramBytes).toBe(1024 * 1024);
+  const path = testInfo.outputPath('echo-saved.mvsnap');
+  writeFileSync(path, bytes);
+
+  const fromPath = await minivisor.launch({ snapshot: path });
+  await fixtureExpect(fromPath.tab).toContainText('echo-saved');
+  await fromPath.type('from the file\r');
+  await fixtureExpect(fromPath.console).toContainText('echo: from the file');
+  await fixtureExpect(fromPath.console).not.toContainText('echo guest: type a line', { timeout: 500 });
+
+  const fromBytes = await minivisor.launch({ snapshot: bytes, name: 'copy' });
+  await fromBytes.type('exit\r');
+  expect(await fromBytes.exit()).toBe(0);
+  // The others run on.
+  await echo.type('original\r');
+  await fixtureExpect(echo.console).toContainText('echo: original');
+  await fixtureExpect(fromPath.console).not.toContainText('echo: original', { timeout: 500 });
+
+  await fixtureExpect(minivisor.launch({ snapshot: bytes.subarray(0, 100) })).rejects.toThrow(/snapshot truncated/);
+  expect((await minivisor.guests()).length).toBe(3);
+});

@@ -82,13 +82,14 @@ export class MigrationSource {
   /**
    * Stop and copy: the caller has stopped running the guest. Returns the last dirty pages and the
    * CPU, device and console state; the source guest is left as it is (destroy it once the
-   * destination confirms, or resume it if the destination failed).
+   * destination confirms, or resume it if the destination failed). `boot: false` leaves the boot
+   * image out of the state (the caller has sent `guest.bootRecord` ahead and adopts it there).
    */
-  async finish(): Promise<{ pages: PageBatch; state: Uint8Array }> {
+  async finish(options: { readonly boot?: boolean } = {}): Promise<{ pages: PageBatch; state: Uint8Array }> {
     const dirty = [...new Set([...(this.pendingFinal ?? []), ...this.guest.takeDirtyPages()])].sort((a, b) => a - b);
     this.pendingFinal = undefined;
     const pages = this.record(batch(this.guest, dirty));
-    return { pages, state: await captureState(this.guest) };
+    return { pages, state: await captureState(this.guest, options) };
   }
 }
 

@@ -121,12 +121,14 @@ export function captureSnapshot(guest: Guest): Promise<Uint8Array> {
 /**
  * The same without RAM (its page map says no page is stored): the CPU, device, console and
  * boot state that the final round of a live migration sends after the pages (migration.ts).
+ * With `boot: false` the boot image is left out too (a kernel's is megabytes, and it does not
+ * change while the guest runs: the page sends it ahead, during the pre-copy rounds).
  */
-export function captureState(guest: Guest): Promise<Uint8Array> {
-  return capture(guest, false);
+export function captureState(guest: Guest, options: { readonly boot?: boolean } = {}): Promise<Uint8Array> {
+  return capture(guest, false, options.boot ?? true);
 }
 
-async function capture(guest: Guest, withRam: boolean): Promise<Uint8Array> {
+async function capture(guest: Guest, withRam: boolean, withBoot = true): Promise<Uint8Array> {
   const hv = guest.hypervisor;
   const core = hv.core;
   const h = guest.handle;
@@ -157,10 +159,10 @@ async function capture(guest: Guest, withRam: boolean): Promise<Uint8Array> {
   kept.forEach((page, i) => data.set(page, i * PAGE_BYTES));
   inputs.push({ name: 'ram-map', bytes: map, compress: withRam }, { name: 'ram', bytes: data, compress: withRam });
 
-  const boot = bootSection(guest.bootRecord);
+  const boot = withBoot ? bootSection(guest.bootRecord) : {};
   if (boot.bytes) inputs.push({ name: 'boot', bytes: boot.bytes, compress: withRam });
 
-  const record = guest.bootRecord;
+  const record = withBoot ? guest.bootRecord : undefined;
   const header: Omit<SnapshotHeader, 'sections'> = {
     producer: 'minivisor',
     stateLayout: core.stateLayoutVersion() >>> 0,

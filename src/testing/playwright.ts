@@ -9,9 +9,14 @@
  *     await expect(echo.console).toContainText('echo: hi');
  *   });
  *
+ *   // Start from a snapshot (a path or bytes; e.g. Linux booted once in a global setup):
+ *   const linux = await minivisor.launch({ snapshot: 'booted-linux.mvsnap' });
+ *   const bytes = await linux.snapshot();   // the guest's .mvsnap bytes, read back into Node
+ *
  * It drives the page's automation object, `window.minivisor` (docs/page.md), and needs the page
  * served at the test's baseURL (Playwright's webServer).
  */
+import { readFile } from 'node:fs/promises';
 import { expect as baseExpect, test as base, type Locator, type Page } from '@playwright/test';
 import { describePattern, findPattern, lastLines, type Pattern } from './console-waiter.js';
 
@@ -97,6 +102,12 @@ export class PageGuest {
   }
 
   /** Waits for the guest to power off and returns its exit code. */
+  /** The guest's whole state as `.mvsnap` bytes (restore them with `minivisor.launch({ snapshot })`, in the page or in Node). */
+  async snapshot(): Promise<Uint8Array> {
+    const b64 = await this.page.evaluate((i) => (window as unknown as { minivisor: { save(id: number): Promise<string> } }).minivisor.save(i), this.id);
+    return new Uint8Array(Buffer.from(b64, 'base64'));
+  }
+
   async exit(options: { timeout?: number } = {}): Promise<number> {
     const deadline = Date.now() + (options.timeout ?? 10_000);
     for (;;) {
@@ -113,8 +124,22 @@ export class PageGuest {
 export class Minivisor {
   constructor(readonly page: Page) {}
 
-  /** A catalogue guest by name ('echo', 'minios', 'linux'...), or an image of one's own. */
-  async launch(guest: string | { name: string; bytes: Uint8Array }, options: PageLaunchOptions = {}): Promise<PageGuest> {
+  /**
+   * A catalogue guest by name ('echo', 'minios', 'linux'...), an image of one's own, or a
+   * snapshot (`{ snapshot }`: a path to an `.mvsnap` file or its bytes, read here in Node and
+   * restored in the page on the least loaded host CPU: it continues where it was saved).
+   * Rejects with the loader's or the SnapshotError's message.
+   */
+  async launch(guest: string | { name: string; bytes: Uint8Array } | { snapshot: string | Uint8Array; name?: string }, options: PageLaunchOptions = {}): Promise<PageGuest> {
+    if (typeof guest === 'object' && 'snapshot' in guest) {
+      const bytes = typeof guest.snapshot === 'string' ? await readFile(guest.snapshot) : guest.snapshot;
+      const name = guest.name ?? (typeof guest.snapshot === 'string' ? (guest.snapshot.split(/[\\/]/).pop() ?? 'snapshot') : 'snapshot');
+      const id = await this.page.evaluate(
+        ([b64, n]) => (window as unknown as { minivisor: { restore(b: string, name: string): Promise<number> } }).minivisor.restore(b64, n),
+        [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), name] as const,
+      );
+      return new PageGuest(this.page, id);
+    }
     const spec = typeof guest === 'string' ? { name: guest, options } : { name: guest.name, bytes: [...guest.bytes], options };
     const id = await this.page.evaluate((s) => (window as unknown as { minivisor: { launch(x: unknown): Promise<number> } }).minivisor.launch(s), spec);
     return new PageGuest(this.page, id);

@@ -403,6 +403,9 @@ export class Controller {
       targetId = begin.id;
       const tid = targetId;
       let batch: MigrationBatch | undefined = await src.call((api) => api.migrateOutStart(srcLocal, { ...(options.stopBelow !== undefined ? { stopBelow: options.stopBelow } : {}), ...(options.maxRounds !== undefined ? { maxRounds: options.maxRounds } : {}) }));
+      // The boot image (a kernel's is megabytes) goes ahead, while the guest still runs.
+      const boot = await src.call<ReturnType<HostCpuApi['migrateOutBoot']>>((api) => api.migrateOutBoot(srcLocal));
+      await dst.call((api) => api.migrateInBoot(tid, boot));
       while (batch) {
         record(batch);
         const b: MigrationBatch = batch;

@@ -9,6 +9,8 @@
 
 import type { DebugRunRequest, DebugRunResult, ExitCostReport, MachineView, MemoryView, PageWalk } from './inspect.js';
 
+import type { BootRecord } from '../../core/hypervisor.js';
+
 export type BootMode = 'bare' | 'kernel';
 
 /** The scheduler's states, plus 'crashed', which only the page knows (its worker died). */
@@ -197,6 +199,8 @@ export interface HostCpuApi {
   restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean }): Promise<CreateResult>;
   /** Source, round 0: every non-zero page; dirty tracking starts. The guest keeps running. */
   migrateOutStart(id: number, options: { readonly stopBelow?: number; readonly maxRounds?: number }): MigrationBatch;
+  /** Source: what the guest boots from on reset (plain data; a kernel's is megabytes): sent ahead, during the pre-copy, so that the stop-and-copy leaves it out. */
+  migrateOutBoot(id: number): BootRecord | undefined;
   /** Source: the pages dirtied since the last round, or undefined when it is time to stop and copy. */
   migrateOutNext(id: number): MigrationBatch | undefined;
   /** Source: pauses the guest and sends the rest. The guest stays here until commit or abort. */
@@ -208,6 +212,8 @@ export interface HostCpuApi {
   /** Destination: reserves the guest's RAM; returns an id for the calls below. */
   migrateInBegin(ramBytes: number): { readonly ok: true; readonly id: number } | { readonly ok: false; readonly error: GuestError };
   migrateInPages(id: number, batch: MigrationBatch): void;
+  /** Destination: the boot record sent ahead (see migrateOutBoot); the guest adopts it at finish. */
+  migrateInBoot(id: number, boot: BootRecord | undefined): void;
   /** Destination: the last pages and the state; the guest is scheduled (input first) and resumed unless `paused`. */
   migrateInFinish(
     id: number,

@@ -12,6 +12,7 @@ import {
   MigrationTarget,
   Scheduler,
   SnapshotError,
+  type BootRecord,
   type Guest,
   type ScheduledGuest,
 } from '../../index.js';
@@ -60,6 +61,8 @@ interface Entry {
 interface Outgoing {
   readonly source: MigrationSource;
   stopped?: { readonly wasPaused: boolean };
+  /** the boot record went ahead (migrateOutBoot) */
+  bootSent?: boolean;
 }
 
 export class HostCpu implements HostCpuApi {
@@ -73,7 +76,7 @@ export class HostCpu implements HostCpuApi {
   private readonly stats_ = new StatsTracker();
   private loop: RunLoop | undefined;
   private readonly outgoing = new Map<number, Outgoing>();
-  private readonly incoming = new Map<number, MigrationTarget>();
+  private readonly incoming = new Map<number, { readonly target: MigrationTarget; boot?: BootRecord | undefined; hasBoot?: boolean }>();
 
   async init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void> {
     if (this.hv) return;
@@ -283,6 +286,11 @@ export class HostCpu implements HostCpuApi {
     return transferBatch(source.firstRound());
   }
 
+  migrateOutBoot(id: number): BootRecord | undefined {
+    this.out(id).bootSent = true;
+    return this.entry(id).sg.guest.bootRecord;
+  }
+
   migrateOutNext(id: number): MigrationBatch | undefined {
     const b = this.out(id).source.nextRound();
     return b && transferBatch(b);
@@ -295,7 +303,8 @@ export class HostCpu implements HostCpuApi {
     this.sched().pause(e.sg);
     const pausedAt = performance.timeOrigin + performance.now();
     m.stopped = { wasPaused };
-    const { pages, state } = await m.source.finish();
+    // A boot image sent ahead is left out: the stop-and-copy is then only the CPU, devices and console.
+    const { pages, state } = await m.source.finish({ boot: !m.bootSent });
     // Input the scheduler holds is not in the state: it goes along (and stays here in case of an abort).
     const input = concatBytes(e.sg.pendingInput);
     // Everything it printed here leaves now, ahead of the reply: the page waits for `emitted` bytes.
@@ -325,23 +334,30 @@ export class HostCpu implements HostCpuApi {
       return r.ok ? { ok: false, error: { kind: 'internal', message: 'unexpected' } } : r;
     }
     const id = this.nextId++;
-    this.incoming.set(id, target);
+    this.incoming.set(id, { target });
     return { ok: true, id };
   }
 
   migrateInPages(id: number, batch: MigrationBatch): void {
-    this.in(id).receive(batch);
+    this.in(id).target.receive(batch);
+  }
+
+  migrateInBoot(id: number, boot: BootRecord | undefined): void {
+    const m = this.in(id);
+    m.boot = boot;
+    m.hasBoot = true;
   }
 
   async migrateInFinish(
     id: number,
     last: { readonly pages: MigrationBatch; readonly state: Uint8Array; readonly input: Uint8Array; readonly paused: boolean; readonly name: string; readonly weight: number; readonly instructions: number },
   ): Promise<MigrationInResult> {
-    const target = this.in(id);
+    const { target, boot, hasBoot } = this.in(id);
     let guest: Guest;
     try {
       target.receive(last.pages);
       guest = await target.finish(last.state);
+      if (hasBoot) guest.adoptBootRecord(boot);
     } catch (e) {
       this.incoming.delete(id);
       target.abort();
@@ -361,9 +377,9 @@ export class HostCpu implements HostCpuApi {
   }
 
   migrateInAbort(id: number): void {
-    const target = this.incoming.get(id);
+    const m = this.incoming.get(id);
     this.incoming.delete(id);
-    target?.abort();
+    m?.target.abort();
   }
 
   private infoOf(e: Entry, name: string): GuestInfo {
@@ -384,7 +400,7 @@ export class HostCpu implements HostCpuApi {
     return m;
   }
 
-  private in(id: number): MigrationTarget {
+  private in(id: number): { readonly target: MigrationTarget; boot?: BootRecord | undefined; hasBoot?: boolean } {
     const t = this.incoming.get(id);
     if (!t) throw new Error(`no incoming migration ${id} on this host CPU`);
     return t;
