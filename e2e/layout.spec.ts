@@ -80,9 +80,9 @@ test.describe('at 1024×700', () => {
     await expectConsole(page, id, 'minios$');
     await page.evaluate((i) => window.minivisor.type(i, 'ps\r'), id);
     await expectConsole(page, id, 'PPID');
-    // `ps` fits on one row: the header line is not wrapped.
-    const header = await rowBox(page, id, 'PID NAME');
-    expect(header?.text).toContain('PPID');
+    // `ps` fits on one row: the header line is not wrapped. (The buffer has the text before
+    // xterm has drawn it in the next animation frame: poll the drawn rows.)
+    await expect.poll(async () => (await rowBox(page, id, 'PID NAME'))?.text ?? '').toContain('PPID');
     expect((await page.evaluate((i) => window.minivisor.console(i), id)).cols).toBeGreaterThanOrEqual(80);
 
     // The numbers stay beside it, with the top of the exit table on screen without scrolling.
