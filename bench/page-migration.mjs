@@ -2,8 +2,10 @@
 // per round, bytes, total time and downtime (the guest paused on the source until it resumes on
 // the destination, measured by the two workers' clocks), for
 //   - an idle booted Linux (64 MiB; issue 11's target: downtime under 10 ms),
-//   - Linux busy in its shell (`yes > /dev/null &`),
-//   - the CPU benchmark guest (bench: sorts, matrices: it dirties memory as fast as it runs),
+//   - Linux busy in its shell (`yes > /dev/null &`: CPU, few pages),
+//   - Linux rewriting a 4 MiB file in tmpfs in a loop (dd: it dirties pages as fast as it can;
+//     the round limit, then stop-and-copy),
+//   - the CPU benchmark guest (bench: sorts, matrices; booted again whenever it finishes),
 //   - minios printing numbered lines (bench 4000) to its console.
 // Each one migrates there and back REPEAT times. Prints figures only; never fails on time.
 //
@@ -47,7 +49,11 @@ async function waitText(page, id, re, timeout = 120_000) {
 async function migrateBackAndForth(page, label, id) {
   const rows = [];
   for (let k = 0; k < REPEAT * 2; k++) {
-    const from = await page.evaluate((i) => window.minivisor.guests().find((g) => g.id === i).worker, id);
+    const { worker: from, state } = await page.evaluate((i) => window.minivisor.guests().find((g) => g.id === i), id);
+    if (state === 'halted') {
+      await page.evaluate((i) => window.minivisor.reset(i), id);
+      await page.waitForTimeout(200);
+    }
     const m = await page.evaluate(([i, w]) => window.minivisor.migrate(i, w), [id, 1 - from]);
     rows.push(m);
     console.log(
@@ -76,7 +82,9 @@ try {
     await page.evaluate((i) => window.minivisor.type(i, 'yes > /dev/null &\r'), linux);
     await page.waitForTimeout(1000);
     await migrateBackAndForth(page, 'Linux, busy (yes)', linux);
-    await page.evaluate((i) => window.minivisor.destroy(i), linux);
+    await page.evaluate((i) => window.minivisor.type(i, 'kill %1; while true; do dd if=/dev/zero of=/tmp/x bs=64k count=64 2>/dev/null; done &\r'), linux);
+    await page.waitForTimeout(1500);
+    await migrateBackAndForth(page, 'Linux, dirtying (dd)', linux);    await page.evaluate((i) => window.minivisor.destroy(i), linux);
   } else {
     console.log('  (no Linux image in the catalogue: guests/linux/build.sh builds it)');
   }

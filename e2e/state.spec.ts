@@ -256,6 +256,22 @@ for (const viewport of [undefined, { width: 1024, height: 700 }]) {
       // The spinner, if it shared the source, runs on too.
       if ((await worker(page, spinner)) === from) await expectInstructionsAbove(page, spinner, await instructions(page, spinner));
 
+      // Killed during the stop-and-copy, before the hand-off reaches it: the source resumes the guest.
+      await page.evaluate((w) => window.minivisor.restartWorker(w), to);
+      await page.evaluate((i) => window.minivisor.type(i, 'typed before the stop\r'), echo);
+      const atStop = await page.evaluate(
+        ([i, w]) => window.minivisor.migrate(i, w, { stopDelayMs: 150, killDestinationAtStop: true }).then(() => 'migrated', (e: Error) => e.message),
+        [echo, to] as const,
+      );
+      expect(atStop).toContain(`keeps running on host CPU ${from}`);
+      await expect(page.getByTestId(`migration-${echo}`)).toHaveAttribute('data-phase', 'failed');
+      expect(await worker(page, echo)).toBe(from);
+      await page.evaluate((i) => window.minivisor.type(i, 'resumed on the source\r'), echo);
+      await expectConsole(page, echo, 'echo: resumed on the source');
+      const text = await consoleText(page, echo);
+      expect(text.match(/echo: typed before the stop/g)).toHaveLength(1);
+      expect(text.match(/echo: resumed on the source/g)).toHaveLength(1);
+
       // After the worker is restarted, the same guest migrates.
       await page.evaluate((w) => window.minivisor.restartWorker(w), to);
       const ok = await page.evaluate(([i, w]) => window.minivisor.migrate(i, w), [echo, to] as const);

@@ -20,6 +20,8 @@ export interface MigrateOptions {
   readonly stopDelayMs?: number;
   /** test hook: terminate the destination worker once this round has been sent, as if it failed */
   readonly killDestinationAfterRound?: number;
+  /** test hook: terminate the destination worker as soon as the guest is told to stop (with stopDelayMs: before the hand-off reaches it) */
+  readonly killDestinationAtStop?: boolean;
 }
 
 export interface LaunchRequest {
@@ -420,11 +422,19 @@ export class Controller {
       g.heldInput = [];
       emit();
       const tStop = performance.now();
-      const fin = await src.call((api) => api.migrateOutStop(srcLocal));
-      record(fin.pages, true);
-      if (options.stopDelayMs) await new Promise((r) => setTimeout(r, options.stopDelayMs));
-      const last = { pages: fin.pages, state: fin.state, input: fin.input, paused: fin.wasPaused, name: g.name, weight: fin.weight, instructions: fin.instructions };
-      const res = await dst.call<MigrationInResult>((api) => api.migrateInFinish(tid, Comlink.transfer(last, [fin.pages.pages.buffer, fin.pages.data.buffer, fin.state.buffer, fin.input.buffer])));
+      // The final copy goes from worker to worker over a channel of their own: the page's main
+      // thread (busy drawing consoles, perhaps) is not on the downtime's path.
+      const channel = new MessageChannel();
+      const arrival = dst.call<MigrationInResult>((api) => api.migrateInAwait(tid, Comlink.transfer(channel.port2, [channel.port2]), g.name));
+      arrival.catch(() => {}); // awaited below; the source's failure may come first
+      const stopping = src.call((api) => api.migrateOutStop(srcLocal, Comlink.transfer(channel.port1, [channel.port1]), options.stopDelayMs ? { delayMs: options.stopDelayMs } : {}));
+      if (options.killDestinationAtStop) dst.kill(`worker terminated by a test during ${g.name}'s stop-and-copy`);
+      const fin = await stopping;
+      m.rounds.push({ round: m.rounds.length, pages: fin.pages, bytes: fin.bytes, at: performance.now() - t0, final: true });
+      m.pages += fin.pages;
+      m.bytes += fin.bytes;
+      emit();
+      const res = await arrival;
       if (!res.ok) throw new LaunchError(res.error);
       m.stopCopyMs = performance.now() - tStop;
       m.downtimeMs = Math.max(0, res.resumedAt - fin.pausedAt);
@@ -435,6 +445,8 @@ export class Controller {
       const complete = await this.received(g, fin.emitted);
       m.handoverMs = performance.now() - tWait;
       if (!complete) console.warn(`${g.name}: migration hand-over: ${g.received} of ${fin.emitted} output bytes from host CPU ${from} arrived`);
+      // The source's copy is still there, paused: if the destination died meanwhile, it runs on.
+      if (dst.dead !== undefined) throw new Error(dst.dead);
 
       // The guest is the destination's now.
       src.call((api) => api.migrateOutCommit(srcLocal)).catch(() => {});

@@ -147,17 +147,29 @@ export interface MigrationBatch {
   readonly data: Uint8Array;
 }
 
-/** The source's stop-and-copy: the last pages, the CPU and device state, and what the page needs to hand over. */
-export interface MigrationStop {
+/**
+ * The stop-and-copy, from the source worker straight to the destination worker over a
+ * MessageChannel of their own (the page's main thread may be busy drawing consoles): the last
+ * pages, the CPU and device state, and what the scheduler held.
+ */
+export interface MigrationHandoff {
   readonly pages: MigrationBatch;
   /** the state bytes for MigrationTarget.finish */
   readonly state: Uint8Array;
   /** console input the scheduler held and the UART had not taken yet (not part of the state) */
   readonly input: Uint8Array;
   /** the user had paused it before the migration: it stays paused on the destination */
-  readonly wasPaused: boolean;
+  readonly paused: boolean;
   readonly weight: number;
   readonly instructions: number;
+}
+
+/** What the source tells the page once it has stopped the guest and sent the hand-off. */
+export interface MigrationStop {
+  /** the last round: pages and bytes */
+  readonly pages: number;
+  readonly bytes: number;
+  readonly wasPaused: boolean;
   /** output bytes of this guest handed to the page since it was placed here (all of them sent by now) */
   readonly emitted: number;
   /** when it stopped (performance.timeOrigin + now: comparable across workers) */
@@ -203,8 +215,11 @@ export interface HostCpuApi {
   migrateOutBoot(id: number): BootRecord | undefined;
   /** Source: the pages dirtied since the last round, or undefined when it is time to stop and copy. */
   migrateOutNext(id: number): MigrationBatch | undefined;
-  /** Source: pauses the guest and sends the rest. The guest stays here until commit or abort. */
-  migrateOutStop(id: number): Promise<MigrationStop>;
+  /**
+   * Source: pauses the guest and sends the rest straight to the destination over `port` (after
+   * `delayMs`, a test's slow final copy). The guest stays here, paused, until commit or abort.
+   */
+  migrateOutStop(id: number, port: MessagePort, options?: { readonly delayMs?: number }): Promise<MigrationStop>;
   /** Source: the destination runs the guest now; this copy goes. */
   migrateOutCommit(id: number): void;
   /** Source: the migration failed; the guest runs on here as before (resumed unless it was paused). */
@@ -214,11 +229,11 @@ export interface HostCpuApi {
   migrateInPages(id: number, batch: MigrationBatch): void;
   /** Destination: the boot record sent ahead (see migrateOutBoot); the guest adopts it at finish. */
   migrateInBoot(id: number, boot: BootRecord | undefined): void;
-  /** Destination: the last pages and the state; the guest is scheduled (input first) and resumed unless `paused`. */
-  migrateInFinish(
-    id: number,
-    last: { readonly pages: MigrationBatch; readonly state: Uint8Array; readonly input: Uint8Array; readonly paused: boolean; readonly name: string; readonly weight: number; readonly instructions: number },
-  ): Promise<MigrationInResult>;
+  /**
+   * Destination: resolves once the source's hand-off (MigrationHandoff) has come over `port` and
+   * the guest, named `name`, is scheduled (held input first) and resumed unless it was paused.
+   */
+  migrateInAwait(id: number, port: MessagePort, name: string): Promise<MigrationInResult>;
   migrateInAbort(id: number): void;
   // Inside the machine (issue 14, src/web/worker/inspect.ts): read-only views, a stepping debugger, exit costs.
   /** Registers, CSRs and the disassembly around the PC. */

@@ -25,6 +25,7 @@ import {
   type GuestInfo,
   type HostCpuApi,
   type MigrationBatch,
+  type MigrationHandoff,
   type MigrationInResult,
   type MigrationStop,
   type Region,
@@ -57,6 +58,15 @@ interface Entry {
   emitted: number;
 }
 
+/** A guest being migrated here: its RAM filling up, its boot record, a pending hand-off. */
+interface Incoming {
+  readonly target: MigrationTarget;
+  boot?: BootRecord | undefined;
+  hasBoot?: boolean;
+  /** ends a migrateInAwait that is still waiting (the migration was aborted) */
+  cancel?: () => void;
+}
+
 /** A guest being migrated away: its pre-copy rounds, and whether it was stopped for the final copy. */
 interface Outgoing {
   readonly source: MigrationSource;
@@ -76,7 +86,7 @@ export class HostCpu implements HostCpuApi {
   private readonly stats_ = new StatsTracker();
   private loop: RunLoop | undefined;
   private readonly outgoing = new Map<number, Outgoing>();
-  private readonly incoming = new Map<number, { readonly target: MigrationTarget; boot?: BootRecord | undefined; hasBoot?: boolean }>();
+  private readonly incoming = new Map<number, Incoming>();
 
   async init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void> {
     if (this.hv) return;
@@ -296,7 +306,7 @@ export class HostCpu implements HostCpuApi {
     return b && transferBatch(b);
   }
 
-  async migrateOutStop(id: number): Promise<MigrationStop> {
+  async migrateOutStop(id: number, port: MessagePort, options: { readonly delayMs?: number } = {}): Promise<MigrationStop> {
     const e = this.entry(id);
     const m = this.out(id);
     const wasPaused = e.sg.state === 'paused';
@@ -309,8 +319,12 @@ export class HostCpu implements HostCpuApi {
     const input = concatBytes(e.sg.pendingInput);
     // Everything it printed here leaves now, ahead of the reply: the page waits for `emitted` bytes.
     this.outbox.flushNow();
-    const stop: MigrationStop = { pages, state, input, wasPaused, weight: e.sg.weight, instructions: e.sg.instructions, emitted: e.emitted, pausedAt };
-    return Comlink.transfer(stop, [pages.pages.buffer, pages.data.buffer, state.buffer, input.buffer]);
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    const handoff: MigrationHandoff = { pages, state, input, paused: wasPaused, weight: e.sg.weight, instructions: e.sg.instructions };
+    const stop: MigrationStop = { pages: pages.pages.length, bytes: pages.data.byteLength, wasPaused, emitted: e.emitted, pausedAt };
+    port.postMessage(handoff, [pages.pages.buffer, pages.data.buffer, state.buffer, input.buffer]);
+    port.close();
+    return stop;
   }
 
   migrateOutCommit(id: number): void {
@@ -348,10 +362,21 @@ export class HostCpu implements HostCpuApi {
     m.hasBoot = true;
   }
 
-  async migrateInFinish(
-    id: number,
-    last: { readonly pages: MigrationBatch; readonly state: Uint8Array; readonly input: Uint8Array; readonly paused: boolean; readonly name: string; readonly weight: number; readonly instructions: number },
-  ): Promise<MigrationInResult> {
+  migrateInAwait(id: number, port: MessagePort, name: string): Promise<MigrationInResult> {
+    const m = this.in(id);
+    return new Promise((resolve) => {
+      m.cancel = () => {
+        port.close();
+        resolve({ ok: false, error: { kind: 'internal', message: 'the migration was aborted' } });
+      };
+      port.onmessage = (ev: MessageEvent<MigrationHandoff>) => {
+        port.close();
+        void this.finishIncoming(id, ev.data, name).then(resolve);
+      };
+    });
+  }
+
+  private async finishIncoming(id: number, last: MigrationHandoff, name: string): Promise<MigrationInResult> {
     const { target, boot, hasBoot } = this.in(id);
     let guest: Guest;
     try {
@@ -366,19 +391,20 @@ export class HostCpu implements HostCpuApi {
     }
     this.incoming.delete(id);
     const sched = this.sched();
-    const sg = sched.add(guest, { name: last.name, weight: last.weight, paused: true });
+    const sg = sched.add(guest, { name, weight: last.weight, paused: true });
     sg.instructions = last.instructions;
     const e = this.register(sg);
     if (last.input.length > 0) sched.input(sg, last.input);
     if (!last.paused) sched.resume(sg);
     const resumedAt = performance.timeOrigin + performance.now();
     this.loop!.wake();
-    return { ok: true, guest: this.infoOf(e, last.name), resumedAt };
+    return { ok: true, guest: this.infoOf(e, name), resumedAt };
   }
 
   migrateInAbort(id: number): void {
     const m = this.incoming.get(id);
     this.incoming.delete(id);
+    m?.cancel?.();
     m?.target.abort();
   }
 
@@ -400,7 +426,7 @@ export class HostCpu implements HostCpuApi {
     return m;
   }
 
-  private in(id: number): { readonly target: MigrationTarget; boot?: BootRecord | undefined; hasBoot?: boolean } {
+  private in(id: number): Incoming {
     const t = this.incoming.get(id);
     if (!t) throw new Error(`no incoming migration ${id} on this host CPU`);
     return t;
