@@ -343,3 +343,28 @@ fixtureTest('the Playwright fixture starts a guest from a snapshot (a path or by
   await fixtureExpect(minivisor.launch({ snapshot: bytes.subarray(0, 100) })).rejects.toThrow(/snapshot truncated/);
   expect((await minivisor.guests()).length).toBe(3);
 });
+
+test('Linux printing from a shell loop migrates and back: every line once; it answers on the destination', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openPage(page, '?workers=2&launch=linux');
+  const id = await guestId(page, 'linux');
+  await page.evaluate((i) => window.minivisor.select(i), id);
+  await expectConsole(page, id, /(\/ # |root@minivisor:\/# )$/m, 90_000);
+  const from = (await worker(page, id))!;
+  const to = 1 - from;
+  const N = 3000;
+  await page.evaluate(([i, n]) => window.minivisor.type(i, `for i in $(seq 1 ${n}); do echo "n=$i"; done; echo loop-done\r`), [id, N] as const);
+  await expectConsole(page, id, /^n=\d+$/m);
+  const there = await page.evaluate(([i, w]) => window.minivisor.migrate(i, w), [id, to] as const);
+  const back = await page.evaluate(([i, w]) => window.minivisor.migrate(i, w), [id, from] as const);
+  const mid = await consoleText(page, id);
+  console.log(`Linux printing: there ${there.rounds.length} rounds (${there.rounds.map((r) => r.pages).join(', ')}), downtime ${there.downtimeMs!.toFixed(2)} ms; back ${back.rounds.length} rounds (${back.rounds.map((r) => r.pages).join(', ')}), downtime ${back.downtimeMs!.toFixed(2)} ms; loop finished before: ${/^loop-done$/m.test(mid)}`);
+  expect(there.rounds[0]!.pages).toBeGreaterThan(1000); // a booted kernel's pages
+  expect(there.phase).toBe('done');
+  expect(back.phase).toBe('done');
+  await expectConsole(page, id, /^loop-done$/m, 60_000);
+  expectEachOnce(await consoleText(page, id), /^n=(\d+)$/gm, N);
+  await page.evaluate((i) => window.minivisor.type(i, 'uname -m\r'), id);
+  await expectConsole(page, id, /^riscv32$/m);
+  expect(await worker(page, id)).toBe(from);
+});
