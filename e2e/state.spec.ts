@@ -159,6 +159,12 @@ for (const viewport of [undefined, { width: 1024, height: 700 }]) {
       expect(await consoleText(page, restored.id)).not.toContain('echo guest: type a line');
       expect(await consoleText(page, id)).not.toContain('after restore');
       await expect(page.getByTestId('error-banner')).toBeHidden();
+      // Chosen with the file picker ("Run your own ELF"), it restores as well.
+      await page.getByTestId('file-input').setInputFiles((await file.path())!);
+      await expect.poll(() => page.evaluate(() => window.minivisor.guests().length)).toBe(before + 2);
+      const picked = (await page.evaluate(() => window.minivisor.guests())).at(-1)!;
+      await page.evaluate((i) => window.minivisor.type(i, 'picked\r'), picked.id);
+      await expectConsole(page, picked.id, 'echo: picked');
     });
 
     test('Fork gives an independent tab: what is typed into one the other does not see', async ({ page }) => {

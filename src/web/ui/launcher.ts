@@ -42,7 +42,7 @@ export class Launcher {
       fileInput.value = ''; // the same file can be picked again
       if (file) void handlers.launchFile(file, this.take());
     });
-    const drop = h('label', { class: 'drop-zone', testid: 'drop-zone' }, fileInput, h('strong', {}, 'Run your own ELF'), h('span', {}, 'drop a RISC-V ELF or Linux Image here, or click to choose'));
+    const drop = h('label', { class: 'drop-zone', testid: 'drop-zone' }, fileInput, h('strong', {}, 'Run your own ELF'), h('span', {}, 'drop a RISC-V ELF, a Linux Image or a saved .mvsnap here, or click to choose'));
     const opt = (label: string, control: HTMLElement) => h('label', { class: 'option' }, h('span', {}, label), control);
     this.element = h(
       'aside',
