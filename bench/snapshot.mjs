@@ -23,7 +23,7 @@ function bootLinux(hv) {
   const g = hv.createGuest({ ramBytes: 64 << 20 });
   g.bootKernel(linuxImage);
   let text = '';
-  while (!text.includes('/ # ')) {
+  while (!text.includes(':/# ')) {
     g.run(1_000_000);
     text = (text + Buffer.from(g.readConsole()).toString('latin1')).slice(-4096);
   }

@@ -23,7 +23,7 @@ function minivisor(args: string[], input = ''): { status: number | null; stdout:
 describe('minivisor snapshot / run file.mvsnap', () => {
   it('saves Linux at its prompt; run continues from there with piped input and the guest\'s exit status', () => {
     const file = join(tmp, 'linux.mvsnap');
-    const s = minivisor(['snapshot', '--kernel', join(guests, 'linux-rv32imac.Image'), '--until', '/ # ', '-o', file]);
+    const s = minivisor(['snapshot', '--kernel', join(guests, 'linux-rv32imac.Image'), '--until', ':/# ', '-o', file]);
     expect(s.stderr).toMatch(/^minivisor: wrote .*linux\.mvsnap \(.*\) after \d+ instructions/);
     expect(s.status).toBe(0);
     expect(s.stdout).toContain('Linux version 6.1');

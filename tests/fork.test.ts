@@ -112,8 +112,8 @@ describe('copy-on-write forks', () => {
     const linux = hv.createGuest({ ramBytes: 64 << 20, deterministic: true });
     linux.bootKernel(readFileSync(guestPath('linux-rv32imac.Image')));
     let boot = '';
-    for (let i = 0; i < 200 && !boot.includes('/ # '); i++) boot += runFor(linux, 1_000_000);
-    expect(boot).toContain('/ # ');
+    for (let i = 0; i < 200 && !boot.includes(':/# '); i++) boot += runFor(linux, 1_000_000);
+    expect(boot).toContain(':/# ');
     const t0 = performance.now();
     const fork = linux.fork();
     const ms = performance.now() - t0;

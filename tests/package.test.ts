@@ -277,7 +277,8 @@ describe('npm pack', () => {
       }
     }
     expect(dangling).toEqual([]);
-    expect(tarball.size, 'packed size').toBeLessThan(4e6);
+    // Mostly the Linux guest (with its BusyBox userland), shipped for the CLI and again inside the built page.
+    expect(tarball.size, 'packed size').toBeLessThan(6e6);
   });
 });
 

@@ -14,7 +14,7 @@ let bytes: Uint8Array;
 beforeAll(async () => {
   // What a global setup does: boot once, save the prompt.
   await using linux = await launchGuest(image, { mode: 'kernel', ram: '64M', timeout: 30_000 });
-  await linux.console.waitFor('/ # ');
+  await linux.console.waitFor(':/# ');
   bytes = await linux.snapshot();
   writeFileSync(file, bytes);
 }, 60_000);

@@ -3,7 +3,7 @@
  * order given), and save its whole state as an `.mvsnap` file once the last step is done.
  * `minivisor run file.mvsnap` then starts from there (docs/snapshots.md).
  *
- *   minivisor snapshot --kernel guests/bin/linux-rv32imac.Image --until '/ # ' -o linux.mvsnap
+ *   minivisor snapshot --kernel guests/bin/linux-rv32imac.Image --until ':/# ' -o linux.mvsnap
  *   minivisor snapshot guests/bin/echo.elf --until '> ' --type 'hello\n' --until '> ' -o echo.mvsnap
  */
 import { rename, writeFile } from 'node:fs/promises';
