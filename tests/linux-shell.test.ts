@@ -176,6 +176,8 @@ describe('Linux userland: BusyBox on musl', () => {
     const addr = await ok(linux, 'ip addr show lo');
     expect(addr).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/m);
     expect(addr).toMatch(/inet 127\.0\.0\.1\/8 scope host lo/);
+    // the hypervisor's virtio-net card, found through the device tree's virtio-mmio slot
+    expect(await ok(linux, 'ip link show eth0')).toMatch(/^2: eth0: <BROADCAST,MULTICAST.*> mtu 1500/m);
     expect(await ok(linux, 'ping -c 2 127.0.0.1')).toMatch(/2 packets transmitted, 2 packets received, 0% packet loss/);
     await ok(linux, 'mkdir -p /tmp/www; echo hello-web >/tmp/www/index.html');
     await ok(linux, 'httpd -p 8080 -h /tmp/www');
