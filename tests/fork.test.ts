@@ -5,20 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Hypervisor, StopReason, type Guest } from '../src/index.js';
-import { guestPath } from './helpers/guests.js';
-
-function runFor(g: Guest, n: number): string {
-  let out = '';
-  let left = n;
-  while (left > 0) {
-    const stop = g.run(left);
-    left -= g.lastRunCount;
-    out += new TextDecoder('latin1').decode(g.readConsole());
-    if (stop === StopReason.Halted || stop === StopReason.Faulted) break;
-    if (stop === StopReason.Wfi && g.lastRunCount === 0) break;
-  }
-  return out;
-}
+import { guestPath, runFor } from './helpers/guests.js';
 
 async function bootMinios(hv: Hypervisor): Promise<Guest> {
   const g = hv.createGuest({ ramBytes: 16 << 20, deterministic: true });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Hypervisor, SnapshotError, StopReason, readSnapshot, type Guest } from '../src/index.js';
-import { guestPath } from './helpers/guests.js';
+import { guestPath, runFor } from './helpers/guests.js';
 
 interface Machine {
   name: string;
@@ -42,21 +42,6 @@ function rng(seed: number): () => number {
     x >>>= 0;
     return x;
   };
-}
-
-/** Runs exactly n instructions (or until the guest stops), collecting its console output. */
-function runFor(g: Guest, n: number): string {
-  let out = '';
-  let left = n;
-  while (left > 0) {
-    const stop = g.run(left);
-    left -= g.lastRunCount;
-    out += new TextDecoder('latin1').decode(g.readConsole());
-    if (stop === StopReason.Halted || stop === StopReason.Faulted) break;
-    if (stop === StopReason.Wfi && g.lastRunCount === 0) break; // idle with nothing due
-    if (stop === StopReason.Reset) g.reset();
-  }
-  return out;
 }
 
 describe('snapshot and restore are exact', () => {

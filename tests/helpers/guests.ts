@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hypervisor, STOP_HALTED, STOP_OUTPUT_FULL, STOP_RESET, STOP_WFI, type ExitStats } from '../../src/index.js';
+import { Hypervisor, STOP_HALTED, STOP_OUTPUT_FULL, STOP_RESET, STOP_WFI, StopReason, type ExitStats, type Guest } from '../../src/index.js';
 
 export const GUEST_BIN = fileURLToPath(new URL('../../guests/bin/', import.meta.url));
 
@@ -113,4 +113,23 @@ export async function runOnQemu(elfName: string, opts: { input?: string; timeout
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs exactly n instructions of a guest (fewer if it stops or idles with nothing due), resetting
+ * it when it asks to, and returns its console output: the stepping the snapshot and fork tests
+ * compare guests with.
+ */
+export function runFor(g: Guest, n: number): string {
+  let out = '';
+  let left = n;
+  while (left > 0) {
+    const stop = g.run(left);
+    left -= g.lastRunCount;
+    out += new TextDecoder('latin1').decode(g.readConsole());
+    if (stop === StopReason.Halted || stop === StopReason.Faulted) break;
+    if (stop === StopReason.Wfi && g.lastRunCount === 0) break; // idle with nothing due
+    if (stop === StopReason.Reset) g.reset();
+  }
+  return out;
 }
