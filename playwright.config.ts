@@ -6,7 +6,8 @@ import { defineConfig } from '@playwright/test';
 // dist-web/ with `vite preview`, so `npx playwright test` always tests the current sources.
 // Chromium: $CHROMIUM_PATH, else Debian's /usr/bin/chromium when present, else Playwright's own.
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const PORT = 4173;
+// E2E_PORT: a second checkout can run its e2e tests beside this one
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
