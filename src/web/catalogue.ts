@@ -37,7 +37,7 @@ const CATALOGUE: readonly (Omit<CatalogueEntry, 'url'> & { readonly file: string
   { name: 'bench', file: 'bench.elf', mode: 'bare', ramBytes: MiB, description: 'CPU benchmark, ~300 M instructions: sort, CRC, matrices, N-queens.' },
   { name: 'bench-paged', file: 'bench-paged.elf', mode: 'bare', ramBytes: MiB, description: 'The same benchmark in S-mode with Sv32 paging: what translation costs.' },
   { name: 'minios', file: 'minios.elf', mode: 'kernel', ramBytes: 4 * MiB, description: 'A teaching kernel: Sv32, preemptive U-mode processes, SBI hypercalls. Type help.' },
-  { name: 'linux', file: 'linux-rv32imac.Image', mode: 'kernel', ramBytes: 64 * MiB, description: 'Linux 6.1 with a tiny shell (kernel mode, 64 MiB). Boots in a few seconds.' },
+  { name: 'linux', file: 'linux-rv32imac.Image', mode: 'kernel', ramBytes: 64 * MiB, description: 'Linux 6.1 with BusyBox on musl: a job-control shell, ps, top, containers (kernel mode, 64 MiB). Boots in about a second.' },
 ];
 
 export const catalogue: readonly CatalogueEntry[] = CATALOGUE.flatMap(({ file, ...entry }) => {
