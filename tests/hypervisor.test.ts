@@ -121,6 +121,35 @@ describe('scheduling', () => {
     expect(text(out)).toContain('Hello from minivisor!');
   });
 
+  it('a guest woken by input runs next, before the other guests\' turns (an interactive boost)', async () => {
+    const hv = await Hypervisor.create();
+    const out: Uint8Array[] = [];
+    const sched = new Scheduler({ quantum: 20_000, onOutput: (sg, b) => sg.name === 'echo' && out.push(b) });
+    const echo = hv.createGuest({ ramBytes: 1 << 20, deterministic: false });
+    echo.load(elf('echo.elf'));
+    const echoSg = sched.add(echo, { name: 'echo' });
+    for (let i = 0; i < 4; i++) {
+      const g = hv.createGuest({ ramBytes: 1 << 20 });
+      g.load(elf('spinner.elf'));
+      sched.add(g, { name: `spinner${i}` });
+    }
+    const turns: string[] = [];
+    sched.onTurn((sg) => turns.push(sg.name));
+    for (let i = 0; i < 200 && echoSg.state !== 'waiting'; i++) sched.runFor(0);
+    expect(echoSg.state).toBe('waiting');
+    // Put the round-robin just after spinner0, so that echo's own turn is four turns away.
+    while (turns[turns.length - 1] !== 'spinner0') sched.runFor(0);
+    out.length = 0;
+    turns.length = 0;
+    sched.input(echoSg, new TextEncoder().encode('k'));
+    sched.runFor(0); // a zero budget: exactly one turn
+    expect(turns).toEqual(['echo']);
+    expect(text(out)).toContain('k');
+    // and then the round-robin goes on where it was
+    sched.runFor(0);
+    expect(turns).toEqual(['echo', 'spinner1']);
+  });
+
   it('changes a weight at run time', async () => {
     const hv = await Hypervisor.create();
     const sched = new Scheduler({ quantum: 50_000 });
