@@ -120,6 +120,8 @@ export class MachinePanel {
     this.modelInput = h('input', { class: 'mp-input', testid: `cost-model-${id}`, type: 'number', min: 0, max: 100000, value: 0, style: 'width:6em' });
     this.continueBtn = btn('Continue', 'mp-continue', 'Run one instruction at a time until a breakpoint (slow: a few million instructions a second)', () => this.continue());
     const section = (title: string, ...children: (Node | string)[]) => h('section', { class: 'mp-section' }, h('div', { class: 'section-title' }, title), ...children);
+    // a memory row (address → physical, 16 bytes, their text) needs two columns' width
+    const wide = (el: HTMLElement) => (el.classList.add('mp-wide'), el);
     this.element = h(
       'div',
       { class: 'machine-panel', testid: `machine-${id}`, hidden: true },
@@ -152,7 +154,7 @@ export class MachinePanel {
       h(
         'div',
         { class: 'mp-grid' },
-        section('Memory', h('div', { class: 'mp-row' }, this.memAddr, this.memSpace, btn('Show', 'mem-show', 'Read 128 bytes there', () => this.showMemory())), this.memRows),
+        wide(section('Memory', h('div', { class: 'mp-row' }, this.memAddr, this.memSpace, btn('Show', 'mem-show', 'Read 128 bytes there', () => this.showMemory())), this.memRows)),
         section('Page-table walk (Sv32)', h('div', { class: 'mp-row' }, 'virtual address ', this.walkVa, btn('Walk', 'walk-show', 'Translate through the guest\'s satp, level by level', () => this.showWalk())), this.walkEl),
         section(
           'TLB (software, in the core)',
