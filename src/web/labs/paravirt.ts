@@ -99,7 +99,8 @@ export function paravirtChart(c: LabContext, model: number): Node | undefined {
     const a = f(u);
     const b = f(s);
     const max = Math.max(a, b, 1e-9);
-    const ratio = b > 0 ? a / b : Infinity;
+    // "1.3× less", not "0.8× less": the bigger over the smaller, and the word says which way
+    const ratio = a >= b ? (b > 0 ? a / b : Infinity) : a > 0 ? b / a : Infinity;
     chart.append(
       h('div', { class: 'lab-chart-title' }, `${label}: uart ${fmt(a)} ${unit}, sbi ${fmt(b)} ${unit} — ${Number.isFinite(ratio) ? `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× ` : ''}${a >= b ? 'more' : 'less'} with the emulated UART`),
       h('div', { class: 'lab-bar-row' }, h('span', { class: 'lab-bar-label' }, 'uart (full)'), h('span', { class: 'lab-bar uart', style: `width:${(100 * a) / max}%`, 'data-value': String(a) }), h('span', { class: 'lab-bar-num' }, fmt(a))),

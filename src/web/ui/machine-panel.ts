@@ -1,7 +1,7 @@
 /**
  * Inside the machine: one guest's registers and CSRs (mstatus, mip/mie, satp decoded), the
  * disassembly around its PC, a memory view (guest-physical, or virtual through its page table),
- * the Sv32 walk of any virtual address, breakpoints on a PC or on an exit reason with step and
+ * the Sv32 walk of any virtual address, the TLB's entries, breakpoints on a PC or on an exit reason with step and
  * continue, the trace of the last exits (reason, PC: what `perf kvm` shows), and the cost of an
  * exit (measured, and the clock model). Everything comes from the worker's inspect RPCs
  * (src/web/worker/inspect.ts); nothing here changes the guest except Step and Continue.
@@ -11,6 +11,7 @@ import { explainExit } from '../../core/exit-glossary.js';
 import type { Controller } from '../controller.js';
 import type { PageGuest } from '../model.js';
 import type { DebugRunResult, ExitCostReport, MachineView, MemoryView, PageWalk, TraceEntry } from '../worker/inspect.js';
+import type { TlbView } from '../worker/tlb.js';
 import { PRIV_NAMES, h, hex32 } from './dom.js';
 
 const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
@@ -70,6 +71,7 @@ export class MachinePanel {
   private readonly traceEl: HTMLElement;
   private readonly bpList: HTMLElement;
   private readonly costEl: HTMLElement;
+  private readonly tlbEl: HTMLElement;
   private readonly bpInput: HTMLInputElement;
   private readonly bpExit: HTMLSelectElement;
   private readonly memAddr: HTMLInputElement;
@@ -86,6 +88,7 @@ export class MachinePanel {
   lastWalk: PageWalk | undefined;
   lastMemory: MemoryView | undefined;
   lastCosts: ExitCostReport | undefined;
+  lastTlb: TlbView | undefined;
 
   constructor(
     private readonly guest: PageGuest,
@@ -107,6 +110,7 @@ export class MachinePanel {
     this.traceEl = h('div', { class: 'mp-trace', testid: `trace-${id}` });
     this.bpList = h('div', { class: 'mp-bps', testid: `bp-list-${id}` });
     this.costEl = h('div', { class: 'mp-costs', testid: `cost-table-${id}` });
+    this.tlbEl = h('div', { class: 'mp-tlb', testid: `tlb-${id}` });
     this.bpInput = h('input', { class: 'mp-input', testid: `bp-pc-${id}`, placeholder: 'PC, e.g. 0x80000000', size: 14 });
     this.bpExit = h('select', { class: 'mp-input', testid: `bp-exit-${id}` });
     for (const n of EXIT_NAMES) if (!n.startsWith('reserved:') && !/cause_\d+$/.test(n)) this.bpExit.append(h('option', { value: n, title: explainExit(n).definition }, n));
@@ -116,6 +120,8 @@ export class MachinePanel {
     this.modelInput = h('input', { class: 'mp-input', testid: `cost-model-${id}`, type: 'number', min: 0, max: 100000, value: 0, style: 'width:6em' });
     this.continueBtn = btn('Continue', 'mp-continue', 'Run one instruction at a time until a breakpoint (slow: a few million instructions a second)', () => this.continue());
     const section = (title: string, ...children: (Node | string)[]) => h('section', { class: 'mp-section' }, h('div', { class: 'section-title' }, title), ...children);
+    // a memory row (address → physical, 16 bytes, their text) needs two columns' width
+    const wide = (el: HTMLElement) => (el.classList.add('mp-wide'), el);
     this.element = h(
       'div',
       { class: 'machine-panel', testid: `machine-${id}`, hidden: true },
@@ -148,8 +154,13 @@ export class MachinePanel {
       h(
         'div',
         { class: 'mp-grid' },
-        section('Memory', h('div', { class: 'mp-row' }, this.memAddr, this.memSpace, btn('Show', 'mem-show', 'Read 128 bytes there', () => this.showMemory())), this.memRows),
+        wide(section('Memory', h('div', { class: 'mp-row' }, this.memAddr, this.memSpace, btn('Show', 'mem-show', 'Read 128 bytes there', () => this.showMemory())), this.memRows)),
         section('Page-table walk (Sv32)', h('div', { class: 'mp-row' }, 'virtual address ', this.walkVa, btn('Walk', 'walk-show', 'Translate through the guest\'s satp, level by level', () => this.showWalk())), this.walkEl),
+        section(
+          'TLB (software, in the core)',
+          h('div', { class: 'mp-row' }, btn('Read TLB', 'tlb-show', 'The translations the core caches for this guest now: no page walk for these pages', () => this.showTlb())),
+          this.tlbEl,
+        ),
         section(
           'What an exit costs',
           h('div', { class: 'mp-row' }, btn('Measure', 'cost-measure', 'Time small loops with and without one exiting instruction on this host CPU', () => this.measure())),
@@ -166,7 +177,10 @@ export class MachinePanel {
 
   toggle(show = this.element.hidden): void {
     this.element.hidden = !show;
-    if (show) void this.act(() => this.refresh());
+    if (show) void this.act(async () => {
+      await this.refresh();
+      await this.showTlb();
+    });
   }
 
   private async act(fn: () => Promise<unknown> | void): Promise<void> {
@@ -229,6 +243,7 @@ export class MachinePanel {
     this.trace = [...this.trace, ...r.trace].slice(-200);
     this.renderTrace();
     await this.refresh();
+    this.renderTlb(r.tlb, 'at the stop');
     this.setStatus(r);
     return r;
   }
@@ -252,6 +267,7 @@ export class MachinePanel {
           this.lastRun = { ...r, steps };
           this.renderTrace();
           await this.refresh();
+          this.renderTlb(r.tlb, 'at the stop');
           this.setStatus(this.lastRun);
           return this.lastRun;
         }
@@ -385,6 +401,47 @@ export class MachinePanel {
     const result = h('div', { class: w.pa === undefined ? 'mp-fault' : 'mp-ok', testid: `walk-pa-${this.id}`, 'data-pa': w.pa === undefined ? '' : hex32(w.pa) }, w.pa === undefined ? `no translation: ${w.fault}` : `→ physical ${hex32(w.pa)}${w.megapage ? ' (megapage)' : ''}`);
     this.walkEl.replaceChildren(head, steps.length ? h('table', { class: 'mp-table' }, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'PTE address'), h('th', {}, 'PTE'), h('th', {}, 'bits'), h('th', {}, ''), h('th', {}, ''))), h('tbody', {}, ...steps)) : '', result);
     return w;
+  }
+
+  /** The TLB now (a world switch to another guest of this host CPU empties it: then it shows none). */
+  async showTlb(): Promise<TlbView> {
+    const t = await this.controller.inspect(this.id, (api, local) => api.tlb(local));
+    this.renderTlb(t, 'now');
+    return t;
+  }
+
+  private renderTlb(t: TlbView, when: string): void {
+    this.lastTlb = t;
+    const ctx =
+      t.mode === 'bare'
+        ? 'satp MODE=bare: each entry maps a page to itself'
+        : `satp Sv32, ASID ${t.asid} (entries carry no ASID: the core empties its TLBs when satp, the mode or SUM/MXR/MPRV change)`;
+    const flags = (e: TlbView['entries'][number]) => `${e.read ? 'R' : '-'}${e.write ? 'W' : '-'}${e.exec ? 'X' : '-'}`;
+    this.tlbEl.replaceChildren(
+      h('div', { class: 'muted', testid: `tlb-summary-${this.id}`, 'data-entries': String(t.entries.length) }, `${when}: ${t.entries.length} pages cached in ${PRIV_NAMES[t.priv] ?? t.priv}-mode; ${ctx}. Three direct-mapped TLBs (load, store, fetch) of ${t.slots} slots; slot = bits 12-19 of the address. A world switch to another guest empties them.`),
+      t.entries.length === 0
+        ? h('div', { class: 'muted' }, 'Empty: the guest has not run since the last switch or flush. Step it, then read again.')
+        : h(
+            'table',
+            { class: 'mp-table' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'slot'), h('th', {}, 'virtual page'), h('th', {}, 'physical page'), h('th', { title: 'R: in the load TLB, W: in the store TLB (a private page), X: in the fetch TLB' }, 'TLBs'), h('th', {}, 'page walk'))),
+            h(
+              'tbody',
+              {},
+              ...t.entries.map((e) =>
+                h(
+                  'tr',
+                  { 'data-va': hex32(e.va), 'data-pa': e.pa === undefined ? '' : hex32(e.pa), 'data-perm': flags(e) },
+                  h('td', {}, String(e.index)),
+                  h('td', {}, h('code', {}, hex32(e.va))),
+                  h('td', {}, h('code', {}, e.pa === undefined ? '?' : hex32(e.pa)), e.shared ? h('span', { class: 'muted', title: 'backed by the page of a guest it was forked from, shared copy-on-write' }, ' shared') : ''),
+                  h('td', {}, h('code', {}, flags(e))),
+                  h('td', { class: e.agrees === false ? 'mp-fault' : '' }, e.agrees === undefined ? '—' : e.agrees ? 'agrees' : 'differs (stale until SFENCE.VMA)'),
+                ),
+              ),
+            ),
+          ),
+    );
   }
 
   async measure(): Promise<ExitCostReport> {

@@ -8,6 +8,7 @@
  */
 
 import type { DebugRunRequest, DebugRunResult, ExitCostReport, MachineView, MemoryView, PageWalk } from './inspect.js';
+import type { TlbView } from './tlb.js';
 
 import type { BootRecord } from '../../core/hypervisor.js';
 
@@ -242,8 +243,10 @@ export interface HostCpuApi {
   readMemory(id: number, address: number, length: number, space: 'physical' | 'virtual'): MemoryView;
   /** The Sv32 walk of a virtual address through the guest's satp: each level's PTE. */
   walk(id: number, va: number): PageWalk;
-  /** Pauses the guest and single-steps it until a PC or exit breakpoint, or the budget (see DebugRunRequest). */
-  debugRun(id: number, request: DebugRunRequest): DebugRunResult;
+  /** The guest's TLB entries now (src/web/worker/tlb.ts): none if another guest ran since it did. */
+  tlb(id: number): TlbView;
+  /** Pauses the guest and single-steps it until a PC or exit breakpoint, or the budget (see DebugRunRequest); with its TLB at the stop. */
+  debugRun(id: number, request: DebugRunRequest): DebugRunResult & { readonly tlb: TlbView };
   /** Host time per VM exit by class, measured on scratch guests of this worker's core. */
   measureExitCosts(): ExitCostReport;
   /** The exit-cost model: mtime ticks charged to the guest's clock per exit (0: off). */

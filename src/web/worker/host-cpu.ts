@@ -33,6 +33,7 @@ import {
   type WorkerStats,
 } from './api.js';
 import { WFI, clearUartInput, instructionAt } from './instruction.js';
+import { readTlb, type TlbView } from './tlb.js';
 import { debugRun, machineView, measureExitCosts, readMemory, setExitCost, walk, type DebugRunRequest, type DebugRunResult, type ExitCostReport, type MachineView, type MemoryView, type PageWalk } from './inspect.js';
 import { Outbox } from './outbox.js';
 import { RunLoop } from './run-loop.js';
@@ -445,10 +446,17 @@ export class HostCpu implements HostCpuApi {
     return walk(this.entry(id).sg.guest, va);
   }
 
-  debugRun(id: number, request: DebugRunRequest): DebugRunResult {
+  tlb(id: number): TlbView {
+    const guest = this.entry(id).sg.guest;
+    return readTlb(guest, (va) => walk(guest, va).pa);
+  }
+
+  debugRun(id: number, request: DebugRunRequest): DebugRunResult & { readonly tlb: TlbView } {
     const r = debugRun(this.sched(), this.entry(id).sg, request);
+    // read at the stop, before any other guest of this worker runs and a world switch empties it
+    const tlb = this.tlb(id);
     this.outbox.flushIfDue();
-    return r;
+    return { ...r, tlb };
   }
 
   measureExitCosts(): ExitCostReport {
