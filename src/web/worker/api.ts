@@ -30,6 +30,12 @@ export interface GuestConfig {
   readonly deterministic?: boolean;
   /** Created paused (default false: runs at once). */
   readonly paused?: boolean;
+  /**
+   * Its network card on the page's switch (src/web/network.ts): the MAC, and the worker's end of
+   * the channel frames travel on (transferred). Set up before the guest first runs, so that its
+   * driver reads this MAC; a Linux kernel also gets its `ip=` address from it (net/linux-ip.ts).
+   */
+  readonly net?: { readonly mac: string; readonly port: MessagePort };
 }
 
 /** Why a guest could not be created, with the loader's or the core's own message. */
