@@ -2,16 +2,16 @@
 import { fullVirt } from './full-virt.js';
 import { hosted } from './hosted.js';
 import { isolation } from './isolation.js';
+import { network } from './network.js';
 import { paravirt } from './paravirt.js';
 import { scheduling } from './scheduling.js';
 import type { ComingLab, Lab } from './types.js';
 
-export const LABS: readonly Lab[] = [hosted, fullVirt, paravirt, isolation, scheduling];
+export const LABS: readonly Lab[] = [hosted, fullVirt, paravirt, isolation, scheduling, network];
 
 export const COMING: readonly ComingLab[] = [
   { name: 'migration', title: 'Live migration', needs: 'Migrate on the page (snapshots, forks and migration: being finished)' },
   { name: 'containers', title: 'Containers versus VMs', needs: 'the `container` command in the Linux guest' },
-  { name: 'network', title: 'Network isolation', needs: 'the network on the page (virtio-net and the switch are in the core and the CLI)' },
 ];
 
 export function findLab(name: string): Lab | undefined {
