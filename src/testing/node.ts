@@ -78,7 +78,8 @@ export class GuestRunner {
   readonly scheduler: Scheduler;
   private readonly outputs = new Map<ScheduledGuest, (bytes: Uint8Array) => void>();
   private readonly members = new Set<{ afterSlice(): void }>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** the next slice, queued with setImmediate: setTimeout(0) waits at least 1 ms in Node, which a ping between guests would pay on every hop */
+  private timer: ReturnType<typeof setImmediate> | undefined;
   private sleepTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
@@ -110,14 +111,14 @@ export class GuestRunner {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearImmediate(this.timer);
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     this.timer = this.sleepTimer = undefined;
   }
 
   private pump(): void {
     if (this.stopped || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = setImmediate(() => {
       this.timer = undefined;
       if (this.stopped) return;
       const report = this.scheduler.runFor(5);
@@ -130,7 +131,7 @@ export class GuestRunner {
           this.pump();
         }, Math.max(0, report.nextWakeAt - performance.now()));
       }
-    }, 0);
+    });
   }
 }
 

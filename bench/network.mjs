@@ -1,0 +1,108 @@
+// The network between Linux guests (issue 15): ping RTT (median and p99, as the guest's ping
+// measures it) between two Linux guests on one host CPU, on two core instances in one thread,
+// and on two threads (a worker_thread, as two workers of the page are); and the throughput of
+// wget fetching a 4 MiB file from httpd in the other guest. Figures only, no pass or fail.
+//
+//   node bench/network.mjs [--pings N]
+import { Worker, MessageChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { launchNetwork } from '../dist/testing/index.js';
+import { ChannelPort } from '../dist/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const image = `${root}guests/bin/linux-rv32imac.Image`;
+const args = process.argv.slice(2);
+const at = args.indexOf('--pings');
+const PINGS = at >= 0 ? Number(args[at + 1]) : 100;
+const PROMPT = 'root@minivisor:';
+const linux = (name, instance = 0) => ({ image, mode: 'kernel', ram: '64M', name, segment: 'lan', instance, timeout: 120_000 });
+
+/** A console to type into and read from, local (TestGuest) or in a worker thread. */
+function local(g) {
+  return { type: (s) => g.type(s), text: () => g.console.text(), instructions: () => g.stats().instructions };
+}
+
+async function until(c, re, from, ms = 120_000) {
+  const end = performance.now() + ms;
+  for (;;) {
+    const m = re.exec(c.text().slice(from));
+    if (m) return m;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${re}; console ends:\n${c.text().slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+let seq = 0;
+/** Runs a command; resolves to what it printed and the host time it took, in ms. */
+async function sh(c, cmd, ms) {
+  const tag = `@@${++seq}`;
+  const from = c.text().length;
+  const t0 = performance.now();
+  c.type(`${cmd}; echo "${tag}:$?"\n`);
+  const m = await until(c, new RegExp(`${tag}:(\\d+)\\r?\\n`), from, ms);
+  const t = performance.now() - t0;
+  const out = c.text().slice(from);
+  if (m[1] !== '0') throw new Error(`\`${cmd}\` failed (${m[1]}):\n${out}`);
+  return { out, ms: t };
+}
+
+async function ready(...consoles) {
+  for (const c of consoles) {
+    await until(c, new RegExp(PROMPT), 0);
+    await sh(c, 'stty cols 250');
+  }
+}
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
+
+async function measure(label, a, b) {
+  await ready(a, b);
+  await sh(a, 'ping -c 3 10.0.0.2'); // warm: ARP, caches
+  const i0 = a.instructions?.() + b.instructions?.();
+  const { out, ms } = await sh(a, `ping -c ${PINGS} -i 0.02 10.0.0.2`, 120_000);
+  const i1 = a.instructions?.() + b.instructions?.();
+  const rtts = [...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+  const lost = PINGS - rtts.length;
+  // Where the time goes: the guests' own instructions per round trip (both kernels, the ping
+  // process, the idle loop between pings) at the interpreter's speed.
+  const perPing = Number.isFinite(i1 - i0) ? ` ~${((i1 - i0) / PINGS / 1000).toFixed(0)} k guest instructions per ping interval (both guests, ${(((i1 - i0) / ms) / 1000).toFixed(0)} MIPS while pinging);` : '';
+  await sh(b, 'mkdir -p /tmp/www && dd if=/dev/urandom of=/tmp/www/f bs=1024 count=4096 2>/dev/null && httpd -p 80 -h /tmp/www');
+  await sh(a, 'wget -q -O /dev/null http://10.0.0.2/f', 300_000); // warm
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push((await sh(a, 'wget -q -O /dev/null http://10.0.0.2/f', 300_000)).ms);
+  const best = Math.min(...runs);
+  console.log(
+    `${label.padEnd(34)} ping RTT median ${pct(rtts, 0.5).toFixed(3)} ms, p99 ${pct(rtts, 0.99).toFixed(3)} ms (${rtts.length} pings${lost ? `, ${lost} lost` : ''});${perPing} ` +
+      `wget 4 MiB: ${((4 * 1024 * 1024) / 1e6 / (best / 1000)).toFixed(2)} MB/s (best of 3: ${best.toFixed(0)} ms, all ${runs.map((r) => r.toFixed(0)).join('/')} ms)`,
+  );
+}
+
+{
+  const net = await launchNetwork([linux('a'), linux('b')]);
+  await measure('one host CPU (one scheduler):', local(net.guest('a')), local(net.guest('b')));
+  await net.close();
+}
+{
+  const net = await launchNetwork([linux('a'), linux('b', 1)]);
+  await measure('two core instances, one thread:', local(net.guest('a')), local(net.guest('b')));
+  await net.close();
+}
+{
+  // b in a worker thread; the switch and a in this one.
+  const net = await launchNetwork([linux('a')]);
+  const { port1, port2 } = new MessageChannel();
+  net.switch.addPort(new ChannelPort(port1), { name: 'b', segment: 'lan' });
+  const worker = new Worker(new URL('./network-worker.mjs', import.meta.url), { workerData: { image, mac: '02:00:00:00:00:02', port: port2 }, transferList: [port2] });
+  let text = '';
+  worker.on('message', (m) => {
+    if (m.out !== undefined) text += m.out;
+  });
+  const b = { type: (s) => worker.postMessage({ type: s }), text: () => text };
+  await measure('two threads (worker_threads):', local(net.guest('a')), b);
+  worker.postMessage({ exit: true });
+  await net.close();
+}
+process.exit(0);
