@@ -88,6 +88,7 @@ export class PageNetwork extends Emitter<NetworkEvents> {
    * with the same MAC.
    */
   plug(guest: number, name: string, segment: string): { mac: string; port: MessagePort } {
+    checkSegment(segment);
     const old = this.entries.get(guest);
     const mac = old?.mac ?? defaultMac(this.nextMac++);
     if (old) this.unplug(guest);
@@ -121,7 +122,7 @@ export class PageNetwork extends Emitter<NetworkEvents> {
   setSegment(guest: number, segment: string): void {
     const e = this.entries.get(guest);
     if (!e) throw new Error(`guest ${guest} is not on the network`);
-    if (!/^[\w-]{1,32}$/.test(segment)) throw new Error(`segment '${segment}': use 1 to 32 letters, digits, - or _`);
+    checkSegment(segment);
     this.switch.setSegment(e.port, segment);
     this.emit('changed', undefined);
   }
@@ -188,4 +189,9 @@ export class PageNetwork extends Emitter<NetworkEvents> {
     }
     if (this.entries.size) this.emit('changed', undefined);
   }
+}
+
+/** Segment names come from the URL (?net=) and the automation object: short and plain, as the view shows them. */
+function checkSegment(segment: string): void {
+  if (!/^[\w-]{1,32}$/.test(segment)) throw new Error(`segment '${segment}': use 1 to 32 letters, digits, - or _`);
 }
