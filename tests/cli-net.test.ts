@@ -133,7 +133,7 @@ describe('minivisor run with several guests on one switch', () => {
       while (!/^a\| root@minivisor:\/# /m.test(out)) await new Promise((r) => setTimeout(r, 50));
       yield Buffer.from('ping -c 2 10.0.0.2; poweroff -f\n');
     }
-    const status = await main(['run', '--timeout', '10', '--net', 'lan', '--name', 'a', '--kernel', linux, '--net', 'lan', '--name', 'b', '--kernel', linux], {
+    const status = await main(['run', '--timeout', '12', '--net', 'lan', '--name', 'a', '--kernel', linux, '--net', 'lan', '--name', 'b', '--kernel', linux], {
       stdin: Readable.from(typing()),
       stdout,
       stderr: new PassThrough(),
