@@ -63,7 +63,9 @@ export class PageNetwork extends Emitter<NetworkEvents> {
   readonly switch = new VirtualSwitch();
   private readonly entries = new Map<number, Entry>();
   private readonly byPort = new Map<Port, Entry>();
+  /** a ring of the latest CAPTURE_FRAMES frames: shifting a 20 000-entry array per frame would cost a flood's worth of copying */
   private readonly capture: { frame: Uint8Array; time: number }[] = [];
+  private captureHead = 0;
   /** frames left out of the capture because it was full (the oldest go) */
   captureDropped = 0;
   private nextMac = 1;
@@ -72,11 +74,14 @@ export class PageNetwork extends Emitter<NetworkEvents> {
     super();
     this.switch.tap(undefined, (e) => {
       const time = performance.timeOrigin + e.time;
-      if (this.capture.length >= CAPTURE_FRAMES) {
-        this.capture.shift();
+      // A copy: the channel transfers the frame's buffer to the guest's worker right after.
+      const entry = { frame: e.frame.slice(), time };
+      if (this.capture.length < CAPTURE_FRAMES) this.capture.push(entry);
+      else {
+        this.capture[this.captureHead] = entry;
+        this.captureHead = (this.captureHead + 1) % CAPTURE_FRAMES;
         this.captureDropped++;
       }
-      this.capture.push({ frame: e.frame.slice(), time });
       this.record(e.port, 'sent', e.frame, time);
     });
     setInterval(() => this.sample(), 1000);
@@ -166,7 +171,11 @@ export class PageNetwork extends Emitter<NetworkEvents> {
   /** The capture (every frame once, as sent; the last CAPTURE_FRAMES) as a libpcap file. */
   pcap(): Uint8Array {
     const w = new PcapWriter();
-    for (const f of this.capture) w.add(f.frame, f.time);
+    const n = this.capture.length;
+    for (let i = 0; i < n; i++) {
+      const f = this.capture[(this.captureHead + i) % n]!;
+      w.add(f.frame, f.time);
+    }
     return w.bytes();
   }
 
