@@ -49,6 +49,9 @@ test('two Linux tabs ping each other; the Network view shows the packets; segmen
   await expect(page.getByTestId('net-packets')).toContainText('10.0.0.2 > 10.0.0.1: ICMP echo reply');
   await expect(page.getByTestId('net-packets')).toContainText('ARP, Request who-has 10.0.0.2 tell 10.0.0.1');
   await expect(page.getByTestId(`net-frames-${a}`)).not.toHaveText('0 / 0');
+  // Drops in the switch / in the guest's worker (from its stats): none for a ping.
+  await expect(page.getByTestId(`net-drops-${a}`)).toHaveText('0 / 0');
+  expect((await page.evaluate(() => window.minivisor.network()))[0]).toMatchObject({ drops: 0, guestDrops: 0 });
 
   // One click moves b to segment red: a's pings get no answer; another click brings it back.
   await page.getByTestId(`net-move-${b}-red`).click();

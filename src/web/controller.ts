@@ -317,6 +317,7 @@ export class Controller {
       const g = this.model.byLocal(cpu, s.id);
       if (!g) continue;
       g.stats = s;
+      if (s.net) this.network.setGuestDrops(g.id, s.net.linkDrops + s.net.cardDrops);
       g.history.t.push(t);
       g.history.mips.push(s.mips);
       if (g.history.t.length > HISTORY_POINTS) {

@@ -40,8 +40,10 @@ export interface NetworkPortView {
   readonly sentBytes: number;
   readonly receivedFrames: number;
   readonly receivedBytes: number;
-  /** frames for this port the switch dropped, and the card's own receive drops (not known here: the card is in its worker) */
+  /** frames for this port the switch dropped (its queue was full) */
   readonly drops: number;
+  /** frames for this guest dropped in its worker (its link's queue was full, or the card's receive buffer too small): from the worker's stats */
+  readonly guestDrops: number;
   /** frames per second, both directions, over the last second */
   readonly packetsPerSecond: number;
   readonly bytesPerSecond: number;
@@ -55,6 +57,7 @@ interface Entry {
   readonly packets: PacketRecord[];
   last: { at: number; frames: number; bytes: number };
   rate: { packets: number; bytes: number };
+  guestDrops: number;
 }
 
 export type NetworkEvents = { changed: void };
@@ -99,7 +102,7 @@ export class PageNetwork extends Emitter<NetworkEvents> {
     if (old) this.unplug(guest);
     const channel = new MessageChannel();
     const port = this.switch.addPort(new ChannelPort(channel.port1), { name, segment });
-    const entry: Entry = { guest, name, mac, port, packets: [], last: { at: performance.now(), frames: 0, bytes: 0 }, rate: { packets: 0, bytes: 0 } };
+    const entry: Entry = { guest, name, mac, port, packets: [], last: { at: performance.now(), frames: 0, bytes: 0 }, rate: { packets: 0, bytes: 0 }, guestDrops: 0 };
     this.entries.set(guest, entry);
     this.byPort.set(port, entry);
     // Frames the switch hands this port (the tap on every port sees only what ports send).
@@ -117,6 +120,12 @@ export class PageNetwork extends Emitter<NetworkEvents> {
     this.byPort.delete(e.port);
     this.switch.detach(e.port);
     this.emit('changed', undefined);
+  }
+
+  /** The worker's figures for a guest's card (its stats snapshots): drops on the guest's side of the channel. */
+  setGuestDrops(guest: number, drops: number): void {
+    const e = this.entries.get(guest);
+    if (e) e.guestDrops = drops;
   }
 
   has(guest: number): boolean {
@@ -152,6 +161,7 @@ export class PageNetwork extends Emitter<NetworkEvents> {
         receivedFrames: s.receivedFrames,
         receivedBytes: s.receivedBytes,
         drops: s.drops,
+        guestDrops: e.guestDrops,
         packetsPerSecond: e.rate.packets,
         bytesPerSecond: e.rate.bytes,
       };

@@ -39,7 +39,7 @@ export class NetworkView {
         'header',
         { class: 'host-intro' },
         h('h2', {}, 'The network between guests'),
-        h('p', {}, 'Each guest\'s virtio-net card is a port of a learning Ethernet switch run by the hypervisor. Ports on one segment reach each other; a segment is isolated from the others like a VLAN, broadcasts included. Rates are over the last second; drops are frames the switch threw away because the port\'s queue was full (a flooder pays for its own).'),
+        h('p', {}, 'Each guest\'s virtio-net card is a port of a learning Ethernet switch run by the hypervisor. Ports on one segment reach each other; a segment is isolated from the others like a VLAN, broadcasts included. Rates are over the last second. Drops: frames the switch threw away because the port\'s queue was full (a flooder pays for its own), and frames the guest\'s own side dropped because it was not taking them fast enough.'),
         download,
       ),
       this.empty,
@@ -101,7 +101,7 @@ export class NetworkView {
           h('td', { class: 'num', testid: `net-pps-${p.guest}` }, p.packetsPerSecond.toFixed(0)),
           h('td', { class: 'num' }, `${formatBytes(Math.round(p.bytesPerSecond))}/s`),
           h('td', { class: 'num', testid: `net-frames-${p.guest}` }, `${p.sentFrames} / ${p.receivedFrames}`),
-          h('td', { class: 'num', testid: `net-drops-${p.guest}` }, String(p.drops)),
+          h('td', { class: 'num', testid: `net-drops-${p.guest}`, title: 'in the switch (its queue for this port was full) / in the guest\'s worker (the guest was not taking frames fast enough)' }, `${p.drops} / ${p.guestDrops}`),
           h('td', {}, ...moves),
         );
         row.addEventListener('click', () => {
@@ -118,7 +118,7 @@ export class NetworkView {
           h(
             'table',
             { class: 'net-port-table' },
-            h('thead', {}, h('tr', {}, ...['guest', 'MAC', 'IPv4 (Linux)', 'pkt/s', 'bytes/s', 'sent / received', 'drops', 'move to'].map((t) => h('th', {}, t)))),
+            h('thead', {}, h('tr', {}, ...['guest', 'MAC', 'IPv4 (Linux)', 'pkt/s', 'bytes/s', 'sent / received', 'drops (switch / guest)', 'move to'].map((t) => h('th', {}, t)))),
             h('tbody', {}, ...rows),
           ),
         ),

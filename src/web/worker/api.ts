@@ -120,6 +120,12 @@ export interface GuestStats {
   readonly unacked: number;
   /** stalled because the page is behind on its console */
   readonly blocked: boolean;
+  /**
+   * Its network card, when it is on the page's switch: frames from the switch this worker
+   * dropped because the guest was not taking them (its link's bounded queue was full), and
+   * frames the card itself dropped (the guest's receive buffer was too small).
+   */
+  readonly net?: { readonly linkDrops: number; readonly cardDrops: number };
 }
 
 export interface WorkerStats {

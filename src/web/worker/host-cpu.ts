@@ -288,6 +288,7 @@ export class HostCpu implements HostCpuApi {
       region: e.region,
       unacked: e.unacked,
       blocked: e.unacked > OUTPUT_WINDOW_BYTES,
+      ...(e.link && !e.sg.guest.isDestroyed ? { net: { linkDrops: e.link.dropped, cardDrops: e.link.stats().rxDropped } } : {}),
     }));
     return this.stats_.snapshot(performance.now(), this.loop!.busyMs, hv.core.memory.buffer.byteLength, tracked);
   }
