@@ -86,7 +86,7 @@ export interface MinivisorAutomation {
   /** A port's latest frames, decoded (time, direction, MACs, IPs, protocol, length, summary). */
   packets(id: number): PacketRecord[];
   /** The switch's capture as a libpcap file, base64 (what "Download .pcap" saves). */
-  pcap(): string;
+  pcap(): Promise<string>;
   killWorker(index: number): void;
   restartWorker(index: number): Promise<void>;
   console(id: number): ConsoleInfo;
@@ -165,7 +165,7 @@ export function createAutomation(model: Model, controller: Controller, app: App,
     network: () => controller.network.ports(),
     setSegment: (id, segment) => controller.network.setSegment(id, segment),
     packets: (id) => [...controller.network.packets(id)],
-    pcap: () => toBase64(controller.network.pcap()),
+    pcap: async () => toBase64(await controller.network.pcap()),
     killWorker: (index) => controller.killWorker(index),
     async restartWorker(index) {
       await controller.restartWorker(index);

@@ -31,7 +31,7 @@ export class NetworkView {
     private readonly showGuest: (id: number) => void,
   ) {
     const download = h('button', { class: 'small', testid: 'net-download-pcap', title: 'Every frame the switch forwarded (the latest 20 000), as sent, in the libpcap format' }, 'Download .pcap');
-    download.addEventListener('click', () => this.download());
+    download.addEventListener('click', () => void this.download());
     this.element = h(
       'section',
       { class: 'network-view', testid: 'network-view' },
@@ -131,8 +131,14 @@ export class NetworkView {
     this.list.replaceChildren(...packets.map(packetRow));
   }
 
-  private download(): void {
-    const bytes = this.network.pcap();
+  private async download(): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.network.pcap();
+    } catch (e) {
+      this.reportError(`cannot save the capture: ${(e as Error).message}`);
+      return;
+    }
     const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/vnd.tcpdump.pcap' }));
     const a = h('a', { href: url, download: 'minivisor-network.pcap', hidden: true });
     document.body.append(a);
