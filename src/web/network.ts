@@ -11,6 +11,7 @@
  */
 import * as Comlink from 'comlink';
 import { defaultMac } from '../net/linux-ip.js';
+import { PcapWriter } from '../net/pcap.js';
 import { Emitter } from './emitter.js';
 import type { PacketRecord, SwitchApi, SwitchPortView, SwitchSnapshot } from './worker/api.js';
 
@@ -29,7 +30,8 @@ export interface NetworkPortView extends SwitchPortView {
 export type NetworkEvents = { changed: void };
 
 export class PageNetwork extends Emitter<NetworkEvents> {
-  private readonly remote: Comlink.Remote<SwitchApi>;
+  /** the switch's worker, started with the first guest plugged in (a page without a network runs no such thread) */
+  private remoteApi: Comlink.Remote<SwitchApi> | undefined;
   private snap: SwitchSnapshot = { ports: [], packets: {}, captureDropped: 0 };
   private readonly macs = new Map<number, string>();
   private readonly plugged = new Set<number>();
@@ -41,8 +43,12 @@ export class PageNetwork extends Emitter<NetworkEvents> {
 
   constructor() {
     super();
-    this.remote = Comlink.wrap<SwitchApi>(new Worker(new URL('./worker/switch-worker.ts', import.meta.url), { type: 'module', name: 'switch' }));
     setInterval(() => void this.refresh(), REFRESH_MS);
+  }
+
+  private get remote(): Comlink.Remote<SwitchApi> {
+    this.remoteApi ??= Comlink.wrap<SwitchApi>(new Worker(new URL('./worker/switch-worker.ts', import.meta.url), { type: 'module', name: 'switch' }));
+    return this.remoteApi;
   }
 
   /**
@@ -61,7 +67,7 @@ export class PageNetwork extends Emitter<NetworkEvents> {
   }
 
   unplug(guest: number): void {
-    if (!this.plugged.delete(guest)) return;
+    if (!this.plugged.delete(guest) || !this.remoteApi) return;
     void this.remote.unplug(guest).then(() => this.refresh());
   }
 
@@ -101,11 +107,11 @@ export class PageNetwork extends Emitter<NetworkEvents> {
 
   /** The switch's capture (every frame once, as sent; the latest 20 000) as a libpcap file. */
   pcap(): Promise<Uint8Array> {
-    return this.remote.pcap();
+    return this.remoteApi ? this.remoteApi.pcap() : Promise.resolve(new PcapWriter().bytes());
   }
 
   private async refresh(): Promise<void> {
-    if (this.refreshing || (this.plugged.size === 0 && this.snap.ports.length === 0)) return;
+    if (this.refreshing || this.remoteApi === undefined || (this.plugged.size === 0 && this.snap.ports.length === 0)) return;
     this.refreshing = true;
     try {
       const pending = new Map(this.moved);
