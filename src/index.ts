@@ -39,7 +39,7 @@ export { SnapshotError, SNAPSHOT_EXTENSION, SNAPSHOT_MAJOR, SNAPSHOT_MINOR } fro
 export type { SnapshotErrorCode } from './state/format.js';
 export { MigrationSource, MigrationTarget } from './state/migration.js';
 export type { PageBatch, MigrationRound, MigrationOptions } from './state/migration.js';
-export { VirtualSwitch, Port, GuestNic, ChannelPort, NicLink, PcapWriter, parsePcap, parseMac, formatMac, LINKTYPE_ETHERNET } from './net/index.js';
+export { VirtualSwitch, Port, GuestNic, ChannelPort, NicLink, PcapWriter, parsePcap, parseMac, formatMac, LINKTYPE_ETHERNET, guestIpv4, linuxIpArgument, withLinuxIp, defaultMac, LINUX_BUILTIN_CMDLINE } from './net/index.js';
 export type { SwitchPort, PortOptions, AttachOptions, PortStats, TapEvent, TapCallback, SwitchOptions, NicStats, MessagePortLike, PcapRecord, MacAddress } from './net/index.js';
 export { NET_STAT, NET_ERRORS, NET_MAX_FRAME, NET_STATUS_NEEDS_RESET } from './core/abi.js';
 export { VIRTIO_NET_EXIT_NAMES, EXIT_VIRTIO_NET } from './core/exits.js';

@@ -17,11 +17,12 @@ import { Hypervisor, GuestCreateError, type Guest } from '../core/hypervisor.js'
 import { CoreLoadError } from '../core/wasm.js';
 import { Scheduler, type ScheduledGuest } from '../core/scheduler.js';
 import { EXCEPTION_NAMES, formatExitTable } from '../core/exits.js';
-import { ElfError, parseElf } from '../loader/elf.js';
+import { ElfError, isLinuxImage, parseElf } from '../loader/elf.js';
 import { KernelError } from '../loader/kernel.js';
 import { SnapshotError } from '../state/format.js';
 import { VirtualSwitch, type Port } from '../net/switch.js';
 import { PcapWriter } from '../net/pcap.js';
+import { defaultMac, withLinuxIp } from '../net/linux-ip.js';
 import { UsageError, type NetGuestSpec, type NetworkRunCommand } from './args.js';
 import { GuestFileError, isSnapshotHeader, readGuestFile } from './guest-file.js';
 import { ConsoleInput, ConsoleOutput, type RunIo } from './run.js';
@@ -116,7 +117,20 @@ async function readGuests(specs: readonly NetGuestSpec[]): Promise<Uint8Array[]>
   return out;
 }
 
-async function createGuest(hv: Hypervisor, spec: NetGuestSpec, bytes: Uint8Array, deterministic: boolean): Promise<Guest> {
+/**
+ * Every guest's MAC on the switch, known before any boots (a Linux guest's address comes from
+ * it): --mac, or 02:00:00:00:00:NN with NN its place on the switch.
+ */
+function macsOf(specs: readonly NetGuestSpec[]): (string | undefined)[] {
+  let place = 0;
+  return specs.map((spec) => {
+    if (spec.segment === undefined) return undefined;
+    place++;
+    return spec.mac ?? defaultMac(place);
+  });
+}
+
+async function createGuest(hv: Hypervisor, spec: NetGuestSpec, bytes: Uint8Array, deterministic: boolean, mac: string | undefined): Promise<Guest> {
   if (isSnapshotHeader(bytes)) {
     try {
       const g = await hv.restore(bytes);
@@ -129,7 +143,8 @@ async function createGuest(hv: Hypervisor, spec: NetGuestSpec, bytes: Uint8Array
   }
   const g = hv.createGuest({ ramBytes: spec.ramBytes, deterministic });
   try {
-    if (spec.mode === 'kernel') g.bootKernel(bytes, { bootargs: spec.bootargs ?? '' });
+    // A Linux kernel on the switch gets its address on its command line (ip=, docs/network.md).
+    if (spec.mode === 'kernel') g.bootKernel(bytes, { bootargs: mac !== undefined && isLinuxImage(bytes) ? withLinuxIp(spec.bootargs, mac) : (spec.bootargs ?? '') });
     else g.load(bytes);
   } catch (e) {
     g.destroy();
@@ -170,9 +185,10 @@ export async function runNetwork(cmd: NetworkRunCommand, io: RunIo): Promise<num
       }
       throw e;
     }
+    const macs = macsOf(cmd.guests);
     for (const [i, spec] of cmd.guests.entries()) {
       try {
-        guests.push(await createGuest(hv, spec, images[i]!, cmd.deterministic));
+        guests.push(await createGuest(hv, spec, images[i]!, cmd.deterministic, macs[i]));
       } catch (e) {
         if (e instanceof GuestCreateError || (e instanceof SnapshotError && e.code === 'no-room')) {
           io.stderr.write(`minivisor: ${spec.name}: ${e.message}\n`);
@@ -181,14 +197,14 @@ export async function runNetwork(cmd: NetworkRunCommand, io: RunIo): Promise<num
         throw e;
       }
     }
-    return await runGuests(cmd, io, guests, pcapFd);
+    return await runGuests(cmd, io, guests, pcapFd, macs);
   } finally {
     for (const g of guests) if (!g.isDestroyed) g.destroy();
     if (pcapFd !== undefined) closeSync(pcapFd);
   }
 }
 
-async function runGuests(cmd: NetworkRunCommand, io: RunIo, guests: Guest[], pcapFd: number | undefined): Promise<number> {
+async function runGuests(cmd: NetworkRunCommand, io: RunIo, guests: Guest[], pcapFd: number | undefined, macs: readonly (string | undefined)[]): Promise<number> {
   const specs = cmd.guests;
   const consoles = new PrefixedConsoles(specs.map((s) => s.name));
   const input = new ConsoleInput(io);
@@ -213,7 +229,7 @@ async function runGuests(cmd: NetworkRunCommand, io: RunIo, guests: Guest[], pca
 
   const net = new VirtualSwitch();
   const ports: (Port | undefined)[] = specs.map((spec, i) =>
-    spec.segment === undefined ? undefined : net.attach(guests[i]!, { segment: spec.segment, name: spec.name, ...(spec.mac !== undefined ? { mac: spec.mac } : {}) }),
+    spec.segment === undefined ? undefined : net.attach(guests[i]!, { segment: spec.segment, name: spec.name, mac: macs[i]! }),
   );
   let pcapError: string | undefined;
   if (pcapFd !== undefined) {

@@ -64,7 +64,11 @@ export class ChannelPort implements SwitchPort {
   }
 
   pull(max: number): Uint8Array[] {
-    return this.inbox.length <= max ? this.inbox.splice(0) : this.inbox.splice(0, max);
+    const out = this.inbox.length <= max ? this.inbox.splice(0) : this.inbox.splice(0, max);
+    // More than one burst came in one message: ask for another pump, or the rest would wait for
+    // the next message (a switch with no scheduler bound pumps only when a channel has frames).
+    if (this.inbox.length > 0) this.onReadable?.();
+    return out;
   }
 
   push(frame: Uint8Array): boolean {

@@ -4,3 +4,4 @@ export { VirtualSwitch, Port, GuestPortEndpoint, type SwitchPort, type PortOptio
 export { ChannelPort, NicLink, type MessagePortLike } from './channel.js';
 export { PcapWriter, parsePcap, LINKTYPE_ETHERNET, type PcapRecord } from './pcap.js';
 export { parseMac, formatMac, type MacAddress } from './mac.js';
+export { guestIpv4, linuxIpArgument, withLinuxIp, defaultMac, LINUX_BUILTIN_CMDLINE, GUEST_NETMASK } from './linux-ip.js';

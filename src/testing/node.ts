@@ -16,8 +16,11 @@ import { Scheduler, type GuestState, type ScheduledGuest } from '../core/schedul
 import type { ExitStats } from '../core/exits.js';
 import { ConsoleTranscript, describePattern, lastLines, type Pattern } from './console-waiter.js';
 import { VirtualSwitch, type Port, type SwitchOptions, type TapCallback } from '../net/switch.js';
+import { ChannelPort, NicLink } from '../net/channel.js';
 import { PcapWriter } from '../net/pcap.js';
-import type { MacAddress } from '../net/mac.js';
+import { formatMac, parseMac, type MacAddress } from '../net/mac.js';
+import { defaultMac, withLinuxIp } from '../net/linux-ip.js';
+import { isLinuxImage } from '../loader/elf.js';
 
 export type { Pattern } from './console-waiter.js';
 
@@ -75,7 +78,8 @@ export class GuestRunner {
   readonly scheduler: Scheduler;
   private readonly outputs = new Map<ScheduledGuest, (bytes: Uint8Array) => void>();
   private readonly members = new Set<{ afterSlice(): void }>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** the next slice, queued with setImmediate: setTimeout(0) waits at least 1 ms in Node, which a ping between guests would pay on every hop */
+  private timer: ReturnType<typeof setImmediate> | undefined;
   private sleepTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
@@ -107,14 +111,14 @@ export class GuestRunner {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearImmediate(this.timer);
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     this.timer = this.sleepTimer = undefined;
   }
 
   private pump(): void {
     if (this.stopped || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = setImmediate(() => {
       this.timer = undefined;
       if (this.stopped) return;
       const report = this.scheduler.runFor(5);
@@ -127,7 +131,7 @@ export class GuestRunner {
           this.pump();
         }, Math.max(0, report.nextWakeAt - performance.now()));
       }
-    }, 0);
+    });
   }
 }
 
@@ -334,10 +338,16 @@ export async function launchGuest(image: string | URL | Uint8Array | Snapshot, o
   return new TestGuest(hv, guest, options);
 }
 
-async function createGuest(image: string | URL | Uint8Array | Snapshot, options: LaunchOptions): Promise<{ hv: Hypervisor; guest: Guest }> {
+async function createGuest(
+  image: string | URL | Uint8Array | Snapshot,
+  options: LaunchOptions,
+  on?: Hypervisor,
+  /** a Linux kernel's command line gets its `ip=` argument for this MAC (linux-ip.ts) */
+  netMac?: string,
+): Promise<{ hv: Hypervisor; guest: Guest }> {
   const source = await snapshotOf(image);
   shared ??= Hypervisor.create();
-  const hv = await shared;
+  const hv = on ?? (await shared);
   if (!(source instanceof Uint8Array)) {
     const restored = await hv.restore(source);
     if (options.deterministic) restored.setDeterministic(true);
@@ -346,7 +356,10 @@ async function createGuest(image: string | URL | Uint8Array | Snapshot, options:
   const bytes = source;
   const guest = hv.createGuest({ ramBytes: parseSize(options.ram ?? '64M'), deterministic: options.deterministic ?? false });
   try {
-    if ((options.mode ?? 'bare') === 'kernel') guest.bootKernel(bytes, { bootargs: options.bootargs ?? '' });
+    if ((options.mode ?? 'bare') === 'kernel') {
+      const linuxOnNet = netMac !== undefined && isLinuxImage(bytes);
+      guest.bootKernel(bytes, { bootargs: linuxOnNet ? withLinuxIp(options.bootargs, netMac) : (options.bootargs ?? '') });
+    }
     else guest.load(bytes);
   } catch (e) {
     guest.destroy();
@@ -363,8 +376,17 @@ export interface NetworkGuestOptions extends LaunchOptions {
   readonly name?: string;
   /** the switch segment its card is on (default 'default'); null: the card stays unplugged */
   readonly segment?: string | null;
-  /** its card's MAC (default 02:00:00:00:00:NN, NN its place on the switch) */
+  /**
+   * its card's MAC (default 02:00:00:00:00:NN, NN its place on the switch). A Linux guest on the
+   * switch gets the address 10.0.HH.LL/16 from its last two bytes (kernel `ip=`, docs/network.md).
+   */
   readonly mac?: MacAddress;
+  /**
+   * the host CPU it runs on (default 0): guests with another number run on a Hypervisor instance
+   * and a scheduler of their own, their cards linked to the switch (on instance 0) through a
+   * MessageChannel, as guests in two workers of the page are.
+   */
+  readonly instance?: number;
 }
 
 export interface NetworkOptions {
@@ -404,8 +426,10 @@ export class TestNetwork implements AsyncDisposable {
     readonly guests: readonly TestGuest[],
     sw: VirtualSwitch,
     ports: readonly (Port | undefined)[],
-    private readonly runner: GuestRunner,
+    private readonly runners: readonly GuestRunner[],
     captureLimit: number,
+    /** frees what the network made besides its guests (links, instances of its own) */
+    private readonly release: () => void = () => {},
   ) {
     this.switch = sw;
     guests.forEach((g, i) => {
@@ -465,7 +489,8 @@ export class TestNetwork implements AsyncDisposable {
     this.closed = true;
     this.switch.close();
     for (const g of this.guests) await g.close();
-    this.runner.stop();
+    for (const r of this.runners) r.stop();
+    this.release();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -492,27 +517,54 @@ export async function launchNetwork(guests: readonly NetworkGuestOptions[], opti
   const names = guests.map((g, i) => g.name ?? `guest ${i + 1}`);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new RangeError(`launchNetwork: two guests are named ${JSON.stringify(dup)}`);
+  // MACs are known before the guests boot: a Linux guest's address comes from its MAC.
+  let place = 0;
+  const macs = guests.map((g) => {
+    if (g.segment === null) return undefined;
+    place++; // its place on the switch, as VirtualSwitch.attach numbers it
+    return g.mac !== undefined ? formatMac(parseMac(g.mac)) : defaultMac(place);
+  });
+  const instanceOf = guests.map((g) => g.instance ?? 0);
+  for (const [i, n] of instanceOf.entries()) {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`launchNetwork: guest ${JSON.stringify(names[i])}: instance ${n} is not a host CPU number (0, 1, ...)`);
+  }
+  // Instance 0 is the shared one (and holds the switch); every other number a core of its own.
+  const instances = new Map<number, Hypervisor>();
   const made: { hv: Hypervisor; guest: Guest }[] = [];
   try {
-    for (const g of guests) made.push(await createGuest(g.image, g));
+    for (const n of new Set(instanceOf)) if (n !== 0) instances.set(n, await Hypervisor.create());
+    for (const [i, g] of guests.entries()) made.push(await createGuest(g.image, g, instances.get(instanceOf[i]!), macs[i]));
   } catch (e) {
     for (const m of made) m.guest.destroy();
+    for (const hv of instances.values()) hv.destroyAll();
     throw e;
   }
   const sw = new VirtualSwitch(options.switch);
+  const runners = new Map<number, GuestRunner>([...new Set(instanceOf)].map((n) => [n, new GuestRunner()]));
+  const links: NicLink[] = [];
   let ports: (Port | undefined)[];
   try {
-    ports = guests.map((g, i) =>
-      g.segment === null ? undefined : sw.attach(made[i]!.guest, { name: names[i]!, ...(g.segment !== undefined ? { segment: g.segment } : {}), ...(g.mac !== undefined ? { mac: g.mac } : {}) }),
-    );
+    ports = guests.map((g, i) => {
+      const mac = macs[i];
+      if (mac === undefined) return undefined;
+      const segment = g.segment ?? 'default';
+      if (instanceOf[i] === 0) return sw.attach(made[i]!.guest, { name: names[i]!, segment, mac });
+      const channel = new MessageChannel();
+      links.push(new NicLink(made[i]!.guest, channel.port2, { mac }));
+      return sw.addPort(new ChannelPort(channel.port1), { name: names[i]!, segment });
+    });
   } catch (e) {
     for (const m of made) m.guest.destroy();
+    for (const hv of instances.values()) hv.destroyAll();
     throw e;
   }
-  const runner = new GuestRunner();
-  const testGuests = guests.map((g, i) => new TestGuest(made[i]!.hv, made[i]!.guest, g, runner, names[i]!));
-  const network = new TestNetwork(testGuests, sw, ports, runner, options.captureLimit ?? 100_000);
-  sw.bindScheduler(runner.scheduler);
-  runner.kick();
+  const testGuests = guests.map((g, i) => new TestGuest(made[i]!.hv, made[i]!.guest, g, runners.get(instanceOf[i]!)!, names[i]!));
+  for (const link of links) link.bindScheduler(runners.get(instanceOf[made.findIndex((m) => m.guest === link.guest)]!)!.scheduler);
+  const network = new TestNetwork(testGuests, sw, ports, [...runners.values()], options.captureLimit ?? 100_000, () => {
+    for (const link of links) link.close();
+    for (const hv of instances.values()) hv.destroyAll();
+  });
+  sw.bindScheduler((runners.get(0) ?? runners.values().next().value!).scheduler);
+  for (const r of runners.values()) r.kick();
   return network;
 }

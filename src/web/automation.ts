@@ -15,6 +15,11 @@
  *   const copy = await minivisor.restore(b64)  // in a new tab (bytes: base64, array, Uint8Array)
  *   const f = await minivisor.fork(id)         // copy-on-write fork in a new tab
  *   await minivisor.migrate(id, 1)             // live migration to host CPU 1: { rounds, downtimeMs, ... }
+ *   await minivisor.launch({ name: 'linux', options: { net: 'lan' } })   // plugged into the switch
+ *   minivisor.network()                        // every port: MAC, IPv4, segment, rates, drops
+ *   minivisor.setSegment(id, 'red')            // as the Network view's move button does
+ *   minivisor.packets(id)                      // the port's latest frames, decoded
+ *   minivisor.pcap()                           // the switch's capture, base64 libpcap
  *
  * launch() rejects with the loader's message for a refused image (and the page shows it).
  */
@@ -25,6 +30,7 @@ import type { MigrationFigures, Model, PageGuestState } from './model.js';
 import type { App } from './ui/app.js';
 import type { GuestStats, StepResult } from './worker/api.js';
 import type { Teaching } from './labs/teaching.js';
+import type { NetworkPortView, PacketRecord } from './network.js';
 
 export interface LaunchSpec {
   readonly name: string;
@@ -72,7 +78,15 @@ export interface MinivisorAutomation {
   reset(id: number): Promise<void>;
   destroy(id: number): Promise<void>;
   setWeight(id: number, weight: number): Promise<void>;
-  select(id: number | 'host'): void;
+  select(id: number | 'host' | 'network'): void;
+  /** The switch's ports (one per guest on the network). */
+  network(): NetworkPortView[];
+  /** Moves a guest's port to another segment. */
+  setSegment(id: number, segment: string): void;
+  /** A port's latest frames, decoded (time, direction, MACs, IPs, protocol, length, summary). */
+  packets(id: number): PacketRecord[];
+  /** The switch's capture as a libpcap file, base64 (what "Download .pcap" saves). */
+  pcap(): Promise<string>;
   killWorker(index: number): void;
   restartWorker(index: number): Promise<void>;
   console(id: number): ConsoleInfo;
@@ -148,6 +162,10 @@ export function createAutomation(model: Model, controller: Controller, app: App,
     destroy: (id) => controller.destroy(id),
     setWeight: (id, w) => controller.setWeight(id, w),
     select: (id) => app.select(String(id)),
+    network: () => controller.network.ports(),
+    setSegment: (id, segment) => controller.network.setSegment(id, segment),
+    packets: (id) => [...controller.network.packets(id)],
+    pcap: async () => toBase64(await controller.network.pcap()),
     killWorker: (index) => controller.killWorker(index),
     async restartWorker(index) {
       await controller.restartWorker(index);

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { HISTORY_POINTS, Model, type MigrationFigures, type PageGuest } from './model.js';
 import type { HostCpuClient } from './host-cpu-client.js';
 import type { Pool } from './pool.js';
+import { PageNetwork } from './network.js';
 import type { BootMode, CreateResult, GuestError, GuestInfo, HostCpuApi, MigrationBatch, MigrationInResult, StepResult, WorkerEvent, WorkerStats } from './worker/api.js';
 
 /** Test and bench knobs for a live migration (the page's button uses the defaults). */
@@ -35,6 +36,8 @@ export interface LaunchRequest {
   readonly paused?: boolean;
   /** restore these `.mvsnap` bytes instead of booting `image` (a dropped snapshot, a last save) */
   readonly snapshot?: Uint8Array;
+  /** plug its network card into the page's switch on this segment (a Linux guest gets its address: docs/network.md) */
+  readonly net?: { readonly segment: string };
 }
 
 /** A guest could not be launched; the message is the loader's or the core's own. */
@@ -62,6 +65,8 @@ export class Controller {
   /** Events for guests whose create() reply has not arrived yet (replayed on arrival). */
   private readonly early = new Map<string, WorkerEvent[]>();
   private pool: Pool | undefined;
+  /** the switch between the guests (src/web/network.ts) */
+  readonly network = new PageNetwork();
 
   constructor(readonly model: Model) {}
 
@@ -78,9 +83,10 @@ export class Controller {
 
   async launch(req: LaunchRequest): Promise<PageGuest> {
     const cpu = this.p.pick();
-    const result = await this.create(cpu, req);
+    const id = this.nextId++;
+    const result = await this.create(cpu, req, id);
     const g: PageGuest = {
-      id: this.nextId++,
+      id,
       name: req.name,
       cpu: cpu.index,
       localId: result.id,
@@ -98,7 +104,8 @@ export class Controller {
   }
 
   /** Creates the guest on a worker; rejects with LaunchError for a refused image. */
-  private async create(cpu: HostCpuClient, req: LaunchRequest): Promise<GuestInfo> {
+  private async create(cpu: HostCpuClient, req: LaunchRequest, id: number): Promise<GuestInfo> {
+    if (req.net && req.snapshot) throw new LaunchError({ kind: 'snapshot', message: 'a restored snapshot cannot join the network: its card was set up when it was saved' });
     if (req.snapshot) {
       const snap = req.snapshot.slice();
       const r = { bytes: snap, name: req.name, weight: req.weight ?? 1, paused: req.paused ?? false };
@@ -110,6 +117,7 @@ export class Controller {
     // A user's file is transferred, not copied (it can be a large kernel); the request keeps its
     // own copy so that a crashed guest can be launched again.
     const bytes = 'bytes' in req.image ? req.image.bytes.slice() : undefined;
+    const net = req.net ? this.network.plug(id, req.name, req.net.segment) : undefined;
     const config = {
       name: req.name,
       image: bytes ? { bytes } : req.image,
@@ -119,9 +127,20 @@ export class Controller {
       deterministic: req.deterministic ?? false,
       paused: req.paused ?? false,
       ...(req.bootargs !== undefined ? { bootargs: req.bootargs } : {}),
+      ...(net ? { net } : {}),
     };
-    const result = await cpu.call<CreateResult>((api) => api.create(bytes ? Comlink.transfer(config, [bytes.buffer]) : config));
-    if (!result.ok) throw new LaunchError(result.error);
+    const transfer: Transferable[] = [...(bytes ? [bytes.buffer] : []), ...(net ? [net.port] : [])];
+    let result: CreateResult;
+    try {
+      result = await cpu.call<CreateResult>((api) => api.create(transfer.length ? Comlink.transfer(config, transfer) : config));
+    } catch (e) {
+      if (net) this.network.unplug(id);
+      throw e;
+    }
+    if (!result.ok) {
+      if (net) this.network.unplug(id);
+      throw new LaunchError(result.error);
+    }
     this.p.placed(cpu.index);
     return result.guest;
   }
@@ -146,7 +165,7 @@ export class Controller {
     else if (this.p.cpus.some((c) => c.dead === undefined)) target = this.p.pick();
     else target = await this.restartWorker(g.cpu, false);
     const { snapshot: _, ...boot } = g.request;
-    const info = await this.create(target, fromSave ? { ...g.request, snapshot: g.lastSave!.bytes, paused: false } : { ...boot, paused: false });
+    const info = await this.create(target, fromSave ? { ...g.request, snapshot: g.lastSave!.bytes, paused: false } : { ...boot, paused: false }, g.id);
     g.cpu = target.index;
     g.localId = info.id;
     g.info = info;
@@ -230,6 +249,7 @@ export class Controller {
     const g = this.model.get(id);
     if (g.state !== 'crashed') await this.p.cpu(g.cpu).call((api) => api.destroy(g.localId)).catch(() => {});
     this.model.guests.delete(id);
+    this.network.unplug(id);
     this.p.removed(g.cpu);
     this.model.emit('removed', g);
   }
@@ -297,6 +317,7 @@ export class Controller {
       const g = this.model.byLocal(cpu, s.id);
       if (!g) continue;
       g.stats = s;
+      if (s.net) this.network.setGuestDrops(g.id, s.net.linkDrops + s.net.cardDrops);
       g.history.t.push(t);
       g.history.mips.push(s.mips);
       if (g.history.t.length > HISTORY_POINTS) {
@@ -379,6 +400,8 @@ export class Controller {
     const from = g.cpu;
     if (g.migration && (g.migration.phase === 'copying' || g.migration.phase === 'stopped')) throw new Error(`${g.name} is already migrating`);
     if (to === from) throw new Error(`${g.name} already runs on host CPU ${to}`);
+    // Its card's link to the switch lives in the source worker and does not move (yet).
+    if (this.network.has(id)) throw new Error(`${g.name} is on the network: a guest with a network card cannot migrate`);
     if (g.state !== 'running' && g.state !== 'waiting' && g.state !== 'paused') throw new Error(`${g.name} is ${g.state}: only a live guest migrates`);
     const dst = this.p.cpu(to);
     if (dst.dead !== undefined) throw new Error(`host CPU ${to} has crashed`);

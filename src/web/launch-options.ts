@@ -16,6 +16,8 @@ export interface LaunchOptions {
   readonly mode?: BootMode;
   readonly deterministic?: boolean;
   readonly bootargs?: string;
+  /** the network segment its card plugs into (undefined: no network) */
+  readonly net?: string;
 }
 
 export function requestForEntry(entry: CatalogueEntry, o: LaunchOptions = {}): LaunchRequest {
@@ -29,6 +31,7 @@ export function requestForEntry(entry: CatalogueEntry, o: LaunchOptions = {}): L
     weight: o.weight ?? 1,
     deterministic: o.deterministic ?? false,
     ...(o.bootargs ? { bootargs: o.bootargs } : entry.bootargs ? { bootargs: entry.bootargs } : {}),
+    ...(o.net ? { net: { segment: o.net } } : {}),
   };
 }
 
@@ -43,5 +46,6 @@ export function requestForFile(fileName: string, bytes: Uint8Array, o: LaunchOpt
     weight: o.weight ?? 1,
     deterministic: o.deterministic ?? false,
     ...(o.bootargs ? { bootargs: o.bootargs } : {}),
+    ...(o.net ? { net: { segment: o.net } } : {}),
   };
 }

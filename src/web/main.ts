@@ -37,7 +37,7 @@ async function start(): Promise<void> {
       continue;
     }
     // Launched one after the other so that placement sees each new guest; the first one is shown.
-    await app.launchEntry(entry, {}, first).catch(() => {});
+    await app.launchEntry(entry, params.net ? { net: params.net } : {}, first).catch(() => {});
     first = false;
   }
 }

@@ -13,7 +13,7 @@ export interface LabContext {
   readonly model: Model;
   readonly controller: Controller;
   /** launches a catalogue guest for this lab under a role name ('uart', 'sbi', ...) */
-  launch(role: string, name: string, options?: { bootargs?: string; weight?: number; mode?: 'bare' | 'kernel' }): Promise<number>;
+  launch(role: string, name: string, options?: { bootargs?: string; weight?: number; mode?: 'bare' | 'kernel'; net?: string }): Promise<number>;
   /** the page id of the guest launched for a role */
   guest(role: string): PageGuest | undefined;
   type(role: string, text: string): Promise<void>;

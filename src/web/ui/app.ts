@@ -18,7 +18,8 @@ import { GuestPanel } from './guest-panel.js';
 import { HostView } from './host-view.js';
 import { Launcher } from './launcher.js';
 import type { MigrationFigures } from '../model.js';
-import { HOST_TAB, TabBar } from './tab-bar.js';
+import { HOST_TAB, NETWORK_TAB, TabBar } from './tab-bar.js';
+import { NetworkView } from './network-view.js';
 
 /** Launcher (290 px) + numbers (340 px) + an 80-column console (~660 px). */
 const LAUNCHER_MIN_WIDTH = 1300;
@@ -36,6 +37,7 @@ export class App {
   readonly panels = new Map<number, GuestPanel>();
   private readonly tabs: TabBar;
   private readonly host: HostView;
+  private readonly network: NetworkView;
   private readonly panelArea = h('div', { class: 'panels' });
   private readonly summary = h('span', { class: 'summary', testid: 'summary', title: SUMMARY_HELP });
   private selected = HOST_TAB;
@@ -53,6 +55,7 @@ export class App {
     this.root = root;
     this.tabs = new TabBar((key) => this.select(key));
     this.host = new HostView(model, controller, (m) => this.banner.show(m));
+    this.network = new NetworkView(controller.network, (m) => this.banner.show(m), (id) => this.select(String(id)));
     const launcher = new Launcher({
       launchEntry: async (entry, o) => {
         this.foldOverlay();
@@ -78,7 +81,7 @@ export class App {
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') this.foldOverlay();
     });
-    this.panelArea.append(this.host.element);
+    this.panelArea.append(this.host.element, this.network.element);
     root.append(
       h(
         'header',
@@ -256,9 +259,13 @@ export class App {
     this.selected = key;
     this.tabs.select(key);
     this.host.element.hidden = key !== HOST_TAB;
+    this.network.element.hidden = key !== NETWORK_TAB;
+    this.network.visible = key === NETWORK_TAB;
     for (const [id, panel] of this.panels) panel.element.hidden = String(id) !== key;
     if (key === HOST_TAB) {
       this.host.render();
+    } else if (key === NETWORK_TAB) {
+      this.network.render();
     } else {
       const panel = this.panels.get(Number(key));
       panel?.console.fit();

@@ -7,6 +7,7 @@ import type { LaunchOptions } from '../launch-options.js';
 import { WEIGHTS, weightLabel } from '../weights.js';
 import type { BootMode } from '../worker/api.js';
 import { h } from './dom.js';
+import { SEGMENTS } from '../network.js';
 
 export interface LauncherHandlers {
   readonly launchEntry: (entry: CatalogueEntry, options: LaunchOptions) => Promise<void>;
@@ -22,6 +23,7 @@ export class Launcher {
   private readonly weight = h('select', { testid: 'opt-weight' }, ...WEIGHTS.map((w) => h('option', { value: w, selected: w === 1 }, weightLabel(w))));
   private readonly mode = h('select', { testid: 'opt-mode' }, h('option', { value: '' }, 'default'), h('option', { value: 'bare' }, 'bare (M-mode)'), h('option', { value: 'kernel' }, 'kernel (S-mode + SBI)'));
   private readonly deterministic = h('input', { type: 'checkbox', testid: 'opt-deterministic' });
+  private readonly net = h('select', { testid: 'opt-net', title: 'Plug the guest\'s network card into the switch, on this segment (Linux gets 10.0.0.N)' }, h('option', { value: '' }, 'unplugged'), ...SEGMENTS.map((s) => h('option', { value: s }, `segment ${s}`)));
   private readonly bootargs = h('input', { type: 'text', placeholder: 'kernel command line', testid: 'opt-bootargs', spellcheck: 'false' });
 
   constructor(private readonly handlers: LauncherHandlers) {
@@ -57,6 +59,7 @@ export class Launcher {
         opt('CPU share', this.weight),
         opt('Boot', this.mode),
         opt('Kernel args', this.bootargs),
+        opt('Network', this.net),
         h('label', { class: 'option check' }, this.deterministic, h('span', {}, 'deterministic time (mtime from instructions)')),
         h('p', { class: 'options-note' }, 'Boot mode and kernel args are for one launch: they go back to the default once used.'),
       ),
@@ -82,6 +85,7 @@ export class Launcher {
     if (this.ram.value) o.ramBytes = Number(this.ram.value);
     if (this.mode.value) o.mode = this.mode.value as BootMode;
     if (this.bootargs.value.trim()) o.bootargs = this.bootargs.value.trim();
+    if (this.net.value) o.net = this.net.value;
     return o;
   }
 

@@ -8,6 +8,7 @@ import { h } from './dom.js';
 import { stateLabel } from './state-label.js';
 
 export const HOST_TAB = 'host';
+export const NETWORK_TAB = 'network';
 
 export class TabBar {
   readonly element: HTMLElement;
@@ -25,6 +26,9 @@ export class TabBar {
     const host = h('button', { class: 'tab host-tab', testid: 'tab-host', role: 'tab' }, h('span', { class: 'host-icon' }, '▦'), 'Host');
     host.addEventListener('click', () => onSelect(HOST_TAB));
     this.tabs.set(HOST_TAB, host);
+    const network = h('button', { class: 'tab host-tab', testid: 'tab-network', role: 'tab' }, h('span', { class: 'host-icon' }, '⇄'), 'Network');
+    network.addEventListener('click', () => onSelect(NETWORK_TAB));
+    this.tabs.set(NETWORK_TAB, network);
     this.left.addEventListener('click', () => this.guestTabs.scrollBy({ left: -this.guestTabs.clientWidth * 0.8 }));
     this.right.addEventListener('click', () => this.guestTabs.scrollBy({ left: this.guestTabs.clientWidth * 0.8 }));
     this.guestTabs.addEventListener('scroll', () => this.updateOverflow(), { passive: true });
@@ -47,6 +51,7 @@ export class TabBar {
       this.right,
       this.empty,
       h('div', { class: 'tab-menu-wrap' }, this.menuBtn, this.menu),
+      network,
       host,
     );
   }

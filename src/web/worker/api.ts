@@ -11,6 +11,7 @@ import type { DebugRunRequest, DebugRunResult, ExitCostReport, MachineView, Memo
 import type { TlbView } from './tlb.js';
 
 import type { BootRecord } from '../../core/hypervisor.js';
+import type { FrameSummary } from '../../net/decode.js';
 
 export type BootMode = 'bare' | 'kernel';
 
@@ -31,6 +32,12 @@ export interface GuestConfig {
   readonly deterministic?: boolean;
   /** Created paused (default false: runs at once). */
   readonly paused?: boolean;
+  /**
+   * Its network card on the page's switch (src/web/network.ts): the MAC, and the worker's end of
+   * the channel frames travel on (transferred). Set up before the guest first runs, so that its
+   * driver reads this MAC; a Linux kernel also gets its `ip=` address from it (net/linux-ip.ts).
+   */
+  readonly net?: { readonly mac: string; readonly port: MessagePort };
 }
 
 /** Why a guest could not be created, with the loader's or the core's own message. */
@@ -115,6 +122,12 @@ export interface GuestStats {
   readonly unacked: number;
   /** stalled because the page is behind on its console */
   readonly blocked: boolean;
+  /**
+   * Its network card, when it is on the page's switch: frames from the switch this worker
+   * dropped because the guest was not taking them (its link's bounded queue was full), and
+   * frames the card itself dropped (the guest's receive buffer was too small).
+   */
+  readonly net?: { readonly linkDrops: number; readonly cardDrops: number };
 }
 
 export interface WorkerStats {
@@ -251,4 +264,51 @@ export interface HostCpuApi {
   measureExitCosts(): ExitCostReport;
   /** The exit-cost model: mtime ticks charged to the guest's clock per exit (0: off). */
   setExitCost(id: number, ticks: number): void;
+}
+
+// ---- The switch's worker (switch-host.ts): the page's network ----
+
+/** One frame of a port's packet list. */
+export interface PacketRecord extends FrameSummary {
+  /** ms since the Unix epoch */
+  readonly time: number;
+  /** 'sent': the guest sent it; 'received': the switch handed it to the guest */
+  readonly direction: 'sent' | 'received';
+}
+
+export interface SwitchPortView {
+  /** the page's guest id */
+  readonly guest: number;
+  readonly name: string;
+  readonly mac: string;
+  /** the address a Linux guest gets from its MAC (net/linux-ip.ts); '' for none */
+  readonly ip: string;
+  readonly segment: string;
+  readonly sentFrames: number;
+  readonly sentBytes: number;
+  readonly receivedFrames: number;
+  readonly receivedBytes: number;
+  /** frames for this port the switch dropped (its queue was full) */
+  readonly drops: number;
+  /** frames per second, both directions, over the last second */
+  readonly packetsPerSecond: number;
+  readonly bytesPerSecond: number;
+}
+
+export interface SwitchSnapshot {
+  readonly ports: readonly SwitchPortView[];
+  /** each port's latest frames, oldest first, by guest id */
+  readonly packets: Readonly<Record<number, readonly PacketRecord[]>>;
+  /** frames the capture let go (it keeps the latest) */
+  readonly captureDropped: number;
+}
+
+export interface SwitchApi {
+  /** Plugs a guest's card in: `channel` is the switch's end (the guest's worker has the other). */
+  plug(guest: number, name: string, segment: string, mac: string, channel: MessagePort): void;
+  unplug(guest: number): void;
+  setSegment(guest: number, segment: string): void;
+  snapshot(): SwitchSnapshot;
+  /** The capture as a libpcap file (transferred). */
+  pcap(): Uint8Array;
 }

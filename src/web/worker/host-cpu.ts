@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import {
   ElfError,
   GuestCreateError,
+  NicLink,
   Hypervisor,
   KernelError,
   MigrationSource,
@@ -36,6 +37,9 @@ import { WFI, clearUartInput, instructionAt } from './instruction.js';
 import { readTlb, type TlbView } from './tlb.js';
 import { debugRun, machineView, measureExitCosts, readMemory, setExitCost, walk, type DebugRunRequest, type DebugRunResult, type ExitCostReport, type MachineView, type MemoryView, type PageWalk } from './inspect.js';
 import { Outbox } from './outbox.js';
+import { isLinuxImage } from '../../loader/elf.js';
+import { withLinuxIp } from '../../net/linux-ip.js';
+import type { MessagePortLike } from '../../net/channel.js';
 import { RunLoop } from './run-loop.js';
 import { StatsTracker } from './stats.js';
 
@@ -57,6 +61,8 @@ interface Entry {
   unacked: number;
   /** output bytes given to the outbox since it was placed here (minus those dropped by a reset): a migration's hand-over waits for the page to have them all */
   emitted: number;
+  /** its card's link to the page's switch, when it is on the network */
+  link?: NicLink;
 }
 
 /** A guest being migrated here: its RAM filling up, its boot record, a pending hand-off. */
@@ -148,15 +154,42 @@ export class HostCpu implements HostCpuApi {
       return fromError(e);
     }
     let entry: number;
+    let link: NicLink | undefined;
     try {
-      entry = config.mode === 'kernel' ? guest.bootKernel(bytes, { bootargs: config.bootargs ?? '' }).entry : guest.load(bytes).entry;
+      // A Linux kernel on the network boots with its address (ip=) on its command line.
+      const bootargs = config.net && isLinuxImage(bytes) ? withLinuxIp(config.bootargs, config.net.mac) : (config.bootargs ?? '');
+      entry = config.mode === 'kernel' ? guest.bootKernel(bytes, { bootargs }).entry : guest.load(bytes).entry;
+      if (config.net) link = new NicLink(guest, this.waking(config.net.port), { mac: config.net.mac });
     } catch (e) {
       guest.destroy(); // a refused image leaves nothing behind
+      config.net?.port.close();
       return fromError(e);
     }
     const sg = this.sched().add(guest, { name: config.name, weight: config.weight ?? 1, paused: config.paused ?? false });
-    const { id, region } = this.register(sg);
+    const e = this.register(sg);
+    const { id, region } = e;
+    if (link) {
+      e.link = link;
+      link.bindScheduler(this.sched());
+    }
     return { ok: true, guest: { id, name: config.name, mode: config.mode, ramBytes: config.ramBytes, entry, region } };
+  }
+
+  /**
+   * The channel to the switch, seen through a listener that also wakes the run loop: a frame for
+   * a guest asleep in WFI must make this worker run again even while it sleeps until a timer.
+   */
+  private waking(port: MessagePort): MessagePortLike {
+    return {
+      postMessage: (message, transfer) => port.postMessage(message, (transfer ?? []) as Transferable[]),
+      addEventListener: (type, listener) =>
+        port.addEventListener(type, (event) => {
+          listener(event);
+          this.loop!.wake();
+        }),
+      start: () => port.start(),
+      close: () => port.close(),
+    };
   }
 
   private register(sg: ScheduledGuest): Entry {
@@ -221,6 +254,7 @@ export class HostCpu implements HostCpuApi {
 
   destroy(id: number): void {
     const e = this.entry(id);
+    e.link?.close();
     this.sched().remove(e.sg);
     e.sg.guest.destroy();
     this.byId.delete(id);
@@ -255,6 +289,7 @@ export class HostCpu implements HostCpuApi {
       region: e.region,
       unacked: e.unacked,
       blocked: e.unacked > OUTPUT_WINDOW_BYTES,
+      ...(e.link && !e.sg.guest.isDestroyed ? { net: { linkDrops: e.link.dropped, cardDrops: e.link.stats().rxDropped } } : {}),
     }));
     return this.stats_.snapshot(performance.now(), this.loop!.busyMs, hv.core.memory.buffer.byteLength, tracked);
   }

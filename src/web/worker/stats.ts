@@ -20,6 +20,8 @@ export interface TrackedGuest {
   readonly region: Region;
   readonly unacked: number;
   readonly blocked: boolean;
+  /** its card, when it is on the network: frames the worker's side dropped (NicLink) and the card's own drops */
+  readonly net?: { readonly linkDrops: number; readonly cardDrops: number };
 }
 
 /** How many exit reasons a snapshot carries: the table shows the busiest ones. */
@@ -75,6 +77,7 @@ export class StatsTracker {
       region: g.region,
       unacked: g.unacked,
       blocked: g.blocked,
+      ...(g.net ? { net: g.net } : {}),
     };
   }
 }
