@@ -9,8 +9,9 @@
 //   core); on a miss the block writes back its registers, leaves the PC on that instruction and
 //   returns how many it retired, and the interpreter runs the instruction through its slow path.
 //   So every trap, MMIO access, copy-on-write and stop request happens in the interpreter.
-// - A block is entered only when the chunk has room for all of it, so the budget, timer
-//   deadlines (deterministic time) and interrupts fall on the same instructions.
+// - A block runs only when the chunk has room for all of it (translated code checks before each
+//   block), so the budget, timer deadlines (deterministic time) and interrupts fall on the
+//   same instructions.
 // - Blocks are found by the host address of their first instruction (through the exec TLB,
 //   which the current privilege and satp filled) and their guest PC. The same bytes at the same
 //   PC mean the same code, whatever guest or address space reaches them, so SFENCE.VMA and satp
@@ -23,7 +24,13 @@
 import { H_PC, TLB_WRITE, TLB_EXEC, TLB_ENTRIES, invalidateTlbEntry, TLB_INVALID } from "./hart";
 import { checkRam } from "./checked";
 
-/** Direct-mapped block table: ENTRIES x (host address, guest pc, table index, count or length). */
+/**
+ * Direct-mapped table of translated regions, by entry: ENTRIES x (host address, guest pc,
+ * table index, execution count). A region is the blocks reachable from its entry by direct
+ * jumps inside the entry's page; its function `(avail) => retired` runs blocks while the
+ * budget has room for the next one, and returns the count with bit 31 set when the
+ * interpreter must take the next instruction.
+ */
 const ENTRIES: u32 = 4096;
 const TABLE: usize = memory.data(<i32>ENTRIES * 16, 16);
 /** One bit per host page (4 GiB / 4 KiB): the page holds the first instruction of a translated block. */
@@ -153,17 +160,16 @@ export function jitRun(pc: u32, avail: u32): u32 {
       markCode(host & 0xffff_f000);
       fn = slot;
       store<u32>(e, slot, 8);
-      store<u32>(e, <u32>len, 12);
     } else if (fn == DECLINED) {
       break;
     }
-    const len = load<u32>(e, 12);
-    if (avail - ran < len) break;
     statEntries++;
-    const n = call_indirect<u32>(fn);
-    ran += n;
+    const r = call_indirect<u32>(fn, avail - ran);
+    ran += r & 0x7fff_ffff;
     pc = load<u32>(H_PC);
-    if (n != len) break; // it stopped before a load or store that needs the slow path
+    // The flag: it stopped before an instruction that needs the interpreter (a slow-path load
+    // or store), or before a block the budget has no room for.
+    if ((r >>> 31) != 0 || ran >= avail) break;
   }
   statInstructions += <f64>ran;
   return ran;

@@ -188,6 +188,14 @@ function decode16(i: number, pc: number): Insn | null {
   return null;
 }
 
+/**
+ * Whether the interpreter writes x0's word for this instruction when rd is x0 (the next
+ * instruction clears it): every 32-bit form with rd, and the compressed ones except C.J and
+ * C.JR, whose link register is not written at all.
+ */
+const writesX0 = (ins: Insn): boolean =>
+  ins.rd === 0 && ins.k !== K.Store && ins.k !== K.Branch && ins.k !== K.Nop && !(ins.len === 2 && (ins.k === K.Jal || ins.k === K.Jalr));
+
 const endsBlock = (k: K): boolean => k === K.Branch || k === K.Jal || k === K.Jalr;
 
 /** The block at host address `host` (guest `pc`): its instructions, empty if the first is not translatable. */
@@ -212,6 +220,46 @@ export function decodeBlock(mem: Uint8Array, host: number, pc: number): Insn[] {
     pc = (pc + ins.len) | 0;
   }
   return out;
+}
+
+/** A region: the blocks reachable from its entry by direct jumps inside the entry's page. */
+interface Region {
+  blocks: Insn[][];
+  /** guest pc -> block index */
+  index: Map<number, number>;
+  instructions: number;
+}
+
+const MAX_BLOCKS = 16;
+const MAX_REGION = 400;
+
+export function decodeRegion(mem: Uint8Array, host: number, pc: number): Region {
+  const region: Region = { blocks: [], index: new Map(), instructions: 0 };
+  const pageHost = host & ~0xfff;
+  const pagePc = pc & ~0xfff;
+  const queue = [pc];
+  while (queue.length && region.blocks.length < MAX_BLOCKS && region.instructions < MAX_REGION) {
+    const at = queue.shift()!;
+    if (region.index.has(at)) continue;
+    const block = decodeBlock(mem, pageHost + (at - pagePc), at);
+    if (block.length === 0) continue;
+    region.index.set(at, region.blocks.length);
+    region.blocks.push(block);
+    region.instructions += block.length;
+    for (const t of successors(block)) if ((t & ~0xfff) === pagePc && !region.index.has(t)) queue.push(t);
+  }
+  return region;
+}
+
+/** Where control goes after a block, when known at translation time. */
+function successors(block: Insn[]): number[] {
+  const last = block[block.length - 1]!;
+  switch (last.k) {
+    case K.Branch: return [last.imm, (last.pc + last.len) | 0];
+    case K.Jal: return [last.imm];
+    case K.Jalr: return [];
+    default: return [(last.pc + last.len) | 0];
+  }
 }
 
 // ---- encoding ----
@@ -265,14 +313,20 @@ const I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHL = 0x74, I32_SHR_S =
 const I64_MUL = 0x7e, I64_SHR_U = 0x88, I32_WRAP = 0xa7, I64_EXT_S = 0xac, I64_EXT_U = 0xad;
 const VOID = 0x40, I32 = 0x7f;
 
-// Locals: 1..31 guest registers (0 unused), then scratch.
-const L_VA = 32, L_E = 33, L_T = 34, L_Z = 35, L_A = 36, L_B = 37, LOCALS = 38;
+// Locals: 0 the budget (the function's parameter), 1..31 guest registers, then scratch.
+const L_AVAIL = 0, L_VA = 32, L_E = 33, L_T = 34, L_Z = 35, L_A = 36, L_B = 37, L_DONE = 38, L_CUR = 39, LOCALS = 39;
+/** Set in the result when the exit needs the interpreter (a slow path or the budget): no chaining. */
+const STOP_FLAG = 0x8000_0000 | 0;
 
-/** Emits the body of one block's function. */
-class BlockEmitter {
+/**
+ * Emits one region's function `(avail) => retired`: a loop over a br_table on the current
+ * block's index, so that jumps inside the region stay inside the function with the registers
+ * in locals. Every block first checks that the budget has room for all of it.
+ */
+class RegionEmitter {
   readonly c = new Bytes();
-  private readonly dirty = new Set<number>();
-  constructor(private readonly block: Insn[], private readonly checked: boolean) {}
+  private readonly written = new Set<number>();
+  constructor(private readonly region: Region, private readonly checked: boolean) {}
 
   private get(r: number): void {
     if (r === 0) this.c.u8(I32_CONST, 0);
@@ -281,38 +335,56 @@ class BlockEmitter {
   private const(v: number): void {
     this.c.u8(I32_CONST).sleb(v);
   }
-  /** Pops the value into rd. A write to x0 is kept (in L_Z) only by the block's last instruction,
+  /** Pops the value into rd. A write to x0 is kept (in L_Z) only by a block's last instruction,
    *  whose x0 the interpreter would leave in memory; otherwise the next instruction clears it. */
   private set(rd: number, last: boolean): void {
-    if (rd === 0) {
-      if (last) this.c.u8(LOCAL_SET, L_Z);
-      else this.c.u8(DROP);
-      return;
-    }
-    this.c.u8(LOCAL_SET, rd);
-    this.dirty.add(rd);
+    if (rd === 0) this.c.u8(last ? LOCAL_SET : DROP, ...(last ? [L_Z] : []));
+    else this.c.u8(LOCAL_SET, rd);
   }
   private memarg(align: number, offset: number): void {
     this.c.uleb(align).uleb(offset);
   }
-  /** Registers written so far back to the hart; the next PC (from the stack top when pcLocal) and the count. */
-  private exit(count: number, nextPc: number | null, final: boolean): void {
+  /** Labels between the code being emitted and the dispatch loop. */
+  private depth = 0;
+
+  /**
+   * Leaves the function: the next PC (a constant, or L_T already set when null) and the count
+   * done + `count` (| STOP_FLAG when `stop`) go to the shared epilogue after the loop, which
+   * writes the registers back once for every exit.
+   */
+  private exit(count: number, nextPc: number | null, stop: boolean): void {
     const c = this.c;
-    for (const r of [...this.dirty].sort((a, b) => a - b)) {
-      c.u8(I32_CONST, 0, LOCAL_GET, r, I32_STORE);
-      this.memarg(2, r * 4);
+    if (nextPc !== null) {
+      this.const(nextPc);
+      c.u8(LOCAL_SET, L_T);
     }
-    if (final) {
-      c.u8(I32_CONST, 0, LOCAL_GET, L_Z, I32_STORE);
-      this.memarg(2, 0);
+    c.u8(LOCAL_GET, L_DONE);
+    if (count !== 0) {
+      this.const(count);
+      c.u8(I32_ADD);
     }
-    c.u8(I32_CONST, 0);
-    if (nextPc === null) c.u8(LOCAL_GET, L_T);
-    else this.const(nextPc);
-    c.u8(I32_STORE);
-    this.memarg(2, H_PC);
-    this.const(count);
-    c.u8(RETURN);
+    if (stop) {
+      this.const(STOP_FLAG);
+      c.u8(I32_OR);
+    }
+    c.u8(LOCAL_SET, L_A, 0x0c); // br to the epilogue, just outside the loop
+    c.uleb(this.depth + 1);
+  }
+
+  /** Leaves a block `len` instructions long for `target`: inside the region a jump back to the dispatch loop, else an exit. */
+  private goTo(target: number, len: number): void {
+    const idx = this.region.index.get(target);
+    if (idx === undefined) {
+      this.exit(len, target, false);
+      return;
+    }
+    const c = this.c;
+    c.u8(LOCAL_GET, L_DONE);
+    this.const(len);
+    c.u8(I32_ADD, LOCAL_SET, L_DONE);
+    this.const(idx);
+    c.u8(LOCAL_SET, L_CUR, 0x0c); // br
+    c.uleb(this.depth);
   }
 
   /** TLB fast path for a `size`-byte access at rs1 + imm; leaves the host address on the stack. */
@@ -331,7 +403,9 @@ class BlockEmitter {
     c.u8(LOCAL_GET, L_VA);
     this.const(size === 4 ? 0xffff_f003 | 0 : size === 2 ? 0xffff_f001 | 0 : 0xffff_f000 | 0);
     c.u8(I32_AND, I32_NE, IF, VOID);
-    this.exit(index, ins.pc, false); // a miss: the interpreter takes this one
+    this.depth++;
+    this.exit(index, ins.pc, true); // a miss: the interpreter takes this one
+    this.depth--;
     c.u8(END);
     c.u8(LOCAL_GET, L_VA, LOCAL_GET, L_E, I32_LOAD);
     this.memarg(2, 4);
@@ -347,13 +421,15 @@ class BlockEmitter {
 
   emit(): Bytes {
     const c = this.c;
-    const n = this.block.length;
-    // Registers the block reads, loaded once.
+    const blocks = this.region.blocks;
     const used = new Set<number>();
-    for (const ins of this.block) {
-      used.add(ins.rs1);
-      used.add(ins.rs2);
-      used.add(ins.rd); // a register written and read back needs no load, but one more load is harmless
+    for (const b of blocks) {
+      for (const ins of b) {
+        used.add(ins.rs1);
+        used.add(ins.rs2);
+        used.add(ins.rd);
+        if (ins.rd !== 0 && ins.k !== K.Store && ins.k !== K.Branch && ins.k !== K.Nop) this.written.add(ins.rd);
+      }
     }
     used.delete(0);
     for (const r of [...used].sort((a, b) => a - b)) {
@@ -361,64 +437,103 @@ class BlockEmitter {
       this.memarg(2, r * 4);
       c.u8(LOCAL_SET, r);
     }
-    this.block.forEach((ins, idx) => this.insn(ins, idx, idx === n - 1));
-    const lastIns = this.block[n - 1]!;
-    if (!endsBlock(lastIns.k)) this.exit(n, (lastIns.pc + lastIns.len) | 0, true);
-    c.u8(I32_CONST, 0, END); // unreachable fall-through value for the validator
+    // What the interpreter left in x0's word, for an exit before the first block runs.
+    c.u8(I32_CONST, 0, I32_LOAD);
+    this.memarg(2, 0);
+    c.u8(LOCAL_SET, L_Z);
+    const n = blocks.length;
+    c.u8(0x02, VOID); // the epilogue's label
+    c.u8(0x03, VOID); // loop
+    for (let i = 0; i < n; i++) c.u8(0x02, VOID); // block
+    c.u8(LOCAL_GET, L_CUR, 0x0e); // br_table
+    c.uleb(n - 1);
+    for (let i = 0; i < n - 1; i++) c.uleb(i);
+    c.uleb(n - 1);
+    for (let i = 0; i < n; i++) {
+      c.u8(END); // the end of block i's label: its code follows
+      this.depth = n - 1 - i;
+      const b = blocks[i]!;
+      const first = b[0]!;
+      // Room in the budget for the whole block, or the interpreter goes on from here.
+      c.u8(LOCAL_GET, L_AVAIL, LOCAL_GET, L_DONE, I32_SUB);
+      this.const(b.length);
+      c.u8(I32_LT_U, IF, VOID);
+      this.depth++;
+      this.exit(0, first.pc, true);
+      this.depth--;
+      c.u8(END);
+      b.forEach((ins, idx) => this.insn(ins, idx, idx === b.length - 1, b.length));
+    }
+    c.u8(END); // loop (never falls through)
+    c.u8(END); // the epilogue: registers back, x0's word, the PC, the count
+    for (const r of this.written) {
+      c.u8(I32_CONST, 0, LOCAL_GET, r, I32_STORE);
+      this.memarg(2, r * 4);
+    }
+    // x0's word as the interpreter leaves it at a block boundary (the last instruction's write to
+    // x0, or 0); in the middle of a block the interpreter clears it before its next instruction.
+    c.u8(I32_CONST, 0, LOCAL_GET, L_Z, I32_STORE);
+    this.memarg(2, 0);
+    c.u8(I32_CONST, 0, LOCAL_GET, L_T, I32_STORE);
+    this.memarg(2, H_PC);
+    c.u8(LOCAL_GET, L_A, END);
     return c;
   }
 
-  private insn(ins: Insn, idx: number, last: boolean): void {
+  private insn(ins: Insn, idx: number, last: boolean, len: number): void {
     const c = this.c;
-    const n = this.block.length;
+    // A block's last instruction decides x0's word at the boundary: its own write, or 0.
+    const x0 = writesX0(ins);
+    if (last && !x0) c.u8(I32_CONST, 0, LOCAL_SET, L_Z);
+    const keep = last && x0; // whether a write to x0 goes to L_Z
     switch (ins.k) {
       case K.Nop:
-        return;
+        break;
       case K.Lui:
         this.const(ins.imm);
-        this.set(ins.rd, last);
-        return;
+        this.set(ins.rd, keep);
+        break;
       case K.OpImm: {
         this.get(ins.rs1);
         this.const(ins.imm);
         const ops = [I32_ADD, I32_SHL, I32_LT_S, I32_LT_U, I32_XOR, ins.f7 ? I32_SHR_S : I32_SHR_U, I32_OR, I32_AND];
         c.u8(ops[ins.f3]!);
-        this.set(ins.rd, last);
-        return;
+        this.set(ins.rd, keep);
+        break;
       }
       case K.Op:
         this.op(ins);
-        this.set(ins.rd, last);
-        return;
+        this.set(ins.rd, keep);
+        break;
       case K.Load: {
         this.access(ins, idx, TLB_READ, ins.f3 === 2 ? 4 : ins.f3 === 1 || ins.f3 === 5 ? 2 : 1);
         const op = [0x2c, 0x2e, 0x28, 0, 0x2d, 0x2f][ins.f3]!; // i32.load8_s, load16_s, load, -, load8_u, load16_u
         c.u8(op);
         this.memarg(ins.f3 === 2 ? 2 : ins.f3 === 1 || ins.f3 === 5 ? 1 : 0, 0);
-        this.set(ins.rd, last);
-        return;
+        this.set(ins.rd, keep);
+        break;
       }
       case K.Store: {
-        const size = 1 << ins.f3;
-        this.access(ins, idx, TLB_WRITE, size);
+        this.access(ins, idx, TLB_WRITE, 1 << ins.f3);
         this.get(ins.rs2);
         c.u8([0x3a, 0x3b, 0x36][ins.f3]!); // i32.store8, store16, store
         this.memarg(ins.f3, 0);
-        return;
+        break;
       }
-      case K.Branch: {
+      case K.Branch:
         this.get(ins.rs1);
         this.get(ins.rs2);
         c.u8([I32_EQ, I32_NE, 0, 0, I32_LT_S, I32_GE_S, I32_LT_U, I32_GE_U][ins.f3]!, IF, VOID);
-        this.exit(n, ins.imm, true);
+        this.depth++;
+        this.goTo(ins.imm, len);
+        this.depth--;
         c.u8(END);
-        this.exit(n, (ins.pc + ins.len) | 0, true);
+        this.goTo((ins.pc + ins.len) | 0, len);
         return;
-      }
       case K.Jal:
         this.const((ins.pc + ins.len) | 0);
-        this.set(ins.rd, true);
-        this.exit(n, ins.imm, true);
+        this.set(ins.rd, keep);
+        this.goTo(ins.imm, len);
         return;
       case K.Jalr:
         // The target first: rd may be rs1.
@@ -428,10 +543,11 @@ class BlockEmitter {
         this.const(-2);
         c.u8(I32_AND, LOCAL_SET, L_T);
         this.const((ins.pc + ins.len) | 0);
-        this.set(ins.rd, true);
-        this.exit(n, null, true);
+        this.set(ins.rd, keep);
+        this.exit(len, null, false);
         return;
     }
+    if (last) this.goTo((ins.pc + ins.len) | 0, len); // a block cut short: on to the next
   }
 
   /** rs1 <op> rs2 on the stack, with RISC-V's results for division by zero and overflow. */
@@ -481,13 +597,13 @@ class BlockEmitter {
   }
 }
 
-/** The module bytes for one block, or null if its first instruction is not translatable. */
+/** The module bytes for the region entered at host/pc, or null if its first instruction is not translatable. */
 export function buildBlockModule(mem: Uint8Array, host: number, pc: number, checked: boolean): { bytes: Uint8Array<ArrayBuffer>; length: number } | null {
-  const block = decodeBlock(mem, host, pc);
-  if (block.length === 0) return null;
-  const body = new BlockEmitter(block, checked).emit();
+  const region = decodeRegion(mem, host, pc);
+  if (region.blocks.length === 0) return null;
+  const body = new RegionEmitter(region, checked).emit();
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
-  const types = new Bytes().uleb(checked ? 2 : 1).u8(0x60, 0, 1, I32);
+  const types = new Bytes().uleb(checked ? 2 : 1).u8(0x60, 1, I32, 1, I32);
   if (checked) types.u8(0x60, 3, I32, I32, I32, 0);
   m.section(1, types);
   const imports = new Bytes().uleb(checked ? 2 : 1).str('env').str('memory').u8(0x02, 0x00).uleb(0);
@@ -500,7 +616,7 @@ export function buildBlockModule(mem: Uint8Array, host: number, pc: number, chec
   const code = new Bytes().uleb(1).uleb(fn.b.length);
   for (const x of fn.b) code.b.push(x);
   m.section(10, code);
-  return { bytes: Uint8Array.from(m.b), length: block.length };
+  return { bytes: Uint8Array.from(m.b), length: region.instructions };
 }
 
 /**
