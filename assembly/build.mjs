@@ -17,6 +17,8 @@
 //   build/minivisor-cowbug.wasm           (so the other side sees it), checked and unchecked
 //   build/minivisor-checked-vnetbug.wasm  virtio-net checks a buffer's start but not its length
 //   build/minivisor-vnetbug.wasm          (BUG_VIRTIO_BOUNDS: DMA past the end of RAM)
+//   build/minivisor-jitbug.wasm           a store to a page of translated code keeps the stale
+//                                         translation (BUG_JIT_INVALIDATE; tests/jit.test.ts)
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,7 @@ const MUTANTS = [
   { out: 'minivisor-cowbug', use: ['BUG_COW=1'] },
   { out: 'minivisor-checked-vnetbug', use: ['CHECKED=1', 'BUG_VIRTIO_BOUNDS=1'] },
   { out: 'minivisor-vnetbug', use: ['BUG_VIRTIO_BOUNDS=1'] },
+  { out: 'minivisor-jitbug', use: ['BUG_JIT_INVALIDATE=1'] },
 ];
 
 function build({ out, use }) {

@@ -26,6 +26,8 @@ import { B_COW_COPIES, B_DIRTY_MAP, B_PAGE_MAP, materialize, shareAll, sharedPag
 import { clearStop } from "./stop";
 import { setChunk } from "./counters";
 import { clearExc } from "./mmu";
+import { jitFlushAll } from "./jit";
+export { jitSetEnabled, jitEnabled, jitConfigure, jitStat, jitChecked, jitCheckRam, jitSlotBase, jitFlushAll } from "./jit";
 export {
   stateLayoutVersion, stateSectionCount, stateSectionTag, stateSectionOffset, stateSectionSize, guestMtime, guestRestored, guestIsDeterministic,
 } from "./snapshot";
@@ -36,6 +38,8 @@ import {
 } from "./hart";
 
 export function guestCreate(ramBytes: u32): i32 {
+  // Translated code is found by host address: a region handed out again must bring none along.
+  jitFlushAll();
   const h = createGuest(ramBytes);
   if (h >= 0) guestReset(h);
   return h;
@@ -43,6 +47,7 @@ export function guestCreate(ramBytes: u32): i32 {
 
 export function guestDestroy(h: i32): void {
   if (isGuest(h)) destroyGuest(h);
+  jitFlushAll();
 }
 
 export function hostFreeBytes(): f64 {
@@ -58,6 +63,8 @@ export function hostSetMemoryLimit(bytes: f64): void {
 export function guestReset(h: i32): void {
   if (!isGuest(h)) return;
   switchTo(h);
+  // The host loads a new image after a reset, writing RAM directly.
+  jitFlushAll();
   memory.fill(0, 0, HART_SAVED);
   store<u32>(H_PC, RAM_BASE);
   store<u32>(H_PRIV, PRIV_M);
@@ -324,6 +331,7 @@ export function guestFork(parent: i32): i32 {
 /** Makes every page of h private again: the host is about to read or write h's RAM directly. */
 export function guestMaterialize(h: i32): void {
   if (isGuest(h)) materialize(h);
+  jitFlushAll(); // the host may now write the guest's RAM directly
 }
 
 /** Host address of the page that backs h's RAM page p now (read-only for the host), or 0. */

@@ -20,6 +20,7 @@ import { gSbiRetry, kernelMode, sbiCall } from "./sbi";
 import { countExit, EXIT_MRET, EXIT_SFENCE_VMA, EXIT_SRET, EXIT_WFI } from "./exits";
 import { CHECK_FETCH, CHECK_LOAD, CHECK_STORE, checkPc, checkRam, cover } from "./checked";
 import { COV_FETCH_PAGE_END, COV_SFENCE_ADDRESS, COV_SFENCE_ALL } from "./coverage";
+import { gJitOn, jitRun } from "./jit";
 
 // In the checked build, every host address the hot loop forms from a TLB addend is checked
 // against the guest's RAM window first (checked.ts); in the release build these are nothing.
@@ -372,6 +373,10 @@ export function runChunk(n: u32): u32 {
         } else {
           pc += 4;
         }
+        if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+          const ran = jitRun(pc, k - 1);
+          if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+        }
         break;
       }
       case 25: { // JALR
@@ -379,12 +384,21 @@ export function runChunk(n: u32): u32 {
         const t = (x((inst >>> 13) & 0x7c) + <u32>(<i32>inst >> 20)) & ~1;
         setX(rd, pc + 4);
         pc = t;
+        if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+          const ran = jitRun(pc, k - 1);
+          if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+        }
         break;
       }
-      case 27: // JAL
+      case 27: { // JAL
         setX(rd, pc + 4);
         pc += <u32>(((<i32>(inst & 0x8000_0000)) >> 11) | <i32>(inst & 0xff000) | <i32>((inst >>> 9) & 0x800) | <i32>((inst >>> 20) & 0x7fe));
+        if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+          const ran = jitRun(pc, k - 1);
+          if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+        }
         break;
+      }
       case 28: { // SYSTEM
         const f3 = (inst >>> 12) & 7;
         publishLeft(k);
@@ -523,6 +537,10 @@ export function runChunk(n: u32): u32 {
           ((inst >>> 1) & 0x40) | ((inst << 1) & 0x80) | ((inst >>> 2) & 0xe) | ((inst << 3) & 0x20);
         if (op == 41) setX(4, pc + 2);
         pc += sext(off, 12);
+        if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+          const ran = jitRun(pc, k - 1);
+          if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+        }
         break;
       }
       case 42: // C.LI
@@ -570,6 +588,10 @@ export function runChunk(n: u32): u32 {
         } else {
           pc += 2;
         }
+        if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+          const ran = jitRun(pc, k - 1);
+          if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+        }
         break;
       }
 
@@ -602,6 +624,10 @@ export function runChunk(n: u32): u32 {
           if (rs2 == 0) {
             if (rd == 0) { pc = illegalAt(pc, inst & 0xffff, k); fetchPage = pc + 0x1000; break; }
             pc = x(rd) & ~1; // C.JR
+            if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+              const ran = jitRun(pc, k - 1);
+              if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+            }
           } else {
             setX(rd, x(rs2)); // C.MV
             pc += 2;
@@ -617,6 +643,10 @@ export function runChunk(n: u32): u32 {
           const t = x(rd) & ~1; // C.JALR
           setX(4, pc + 2);
           pc = t;
+          if (gJitOn && k > 1) { // translated blocks start at control transfers (jit.ts)
+            const ran = jitRun(pc, k - 1);
+            if (ran != 0) { pc = load<u32>(H_PC); k -= ran; fetchPage = pc + 0x1000; }
+          }
         } else {
           setX(rd, x(rd) + x(rs2)); // C.ADD
           pc += 2;

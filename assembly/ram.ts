@@ -21,6 +21,7 @@ import { flushTlb } from "./hart";
 import { gBlock, gCurrent, gRamHost, gRamSize, isGuest, blockOf, MAX_GUESTS, B_RAM_HOST, B_RAM_SIZE } from "./guests";
 import { requestStop, STOP_REFETCH } from "./stop";
 import { cover } from "./checked";
+import { jitNoteWrite } from "./jit";
 import {
   COV_COW_MATERIALIZE, COV_COW_OWNER_PUSH_FOUND, COV_COW_RELEASE_READER, COV_COW_SHARE_ALL, COV_COW_UNSHARE_OWNER,
   COV_COW_UNSHARE_READER, COV_COW_WRITE_SHARED,
@@ -85,6 +86,8 @@ export function pageForWrite(off: u32): u32 {
   if ((v & PAGE_SHARED) != 0) unshareCurrent(p, v);
   const d = gDirtyMap + (p >>> 3);
   store<u8>(d, <u8>(<u32>load<u8>(d) | (1 << (p & 7))));
+  // Translated code read from this page is stale once it is written (jit.ts).
+  jitNoteWrite(gRamHost + (p << 12));
   return gRamHost + (p << 12);
 }
 
@@ -111,6 +114,7 @@ function pushCopies(self: i32, p: u32, page: u32): u32 {
     const e = load<u32>(block + B_PAGE_MAP) + (p << 2);
     if ((load<u32>(e) & PAGE_MASK) != page) continue;
     const own = load<u32>(block + B_RAM_HOST) + (p << 12);
+    jitNoteWrite(own);
     memory.copy(own, page, 0x1000);
     store<u32>(e, own);
     addCopies(block, 1);
@@ -129,6 +133,7 @@ function unshareCurrent(p: u32, v: u32): void {
     if (pushCopies(gCurrent, p, own) > 0) cover(COV_COW_OWNER_PUSH_FOUND);
   } else {
     cover(COV_COW_UNSHARE_READER);
+    jitNoteWrite(own);
     memory.copy(own, page, 0x1000);
     addCopies(gBlock, 1);
   }
@@ -153,7 +158,8 @@ export function materialize(h: i32): void {
     const page = v & PAGE_MASK;
     if (page == own) pushCopies(h, p, own);
     else {
-      memory.copy(own, page, 0x1000);
+      jitNoteWrite(own);
+    memory.copy(own, page, 0x1000);
       addCopies(block, 1);
     }
     store<u32>(map + (p << 2), own);

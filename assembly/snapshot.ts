@@ -7,6 +7,7 @@
 // knowing the offsets. Fields that only make sense in one instance (where the RAM window is,
 // the host clock at which mtime was 0) are not in any section; guestRestored recomputes them.
 
+import { jitFlushAll } from "./jit";
 import { HART_AREA, HART_AREA_SIZE } from "./layout";
 import { HART_SAVED, TLB_BYTES, TLB_READ } from "./hart";
 import { B_STATUS, B_TIME_BASE, B_DETERMINISTIC, gBlock, isGuest, switchTo, saveCurrent } from "./guests";
@@ -122,6 +123,7 @@ export function guestIsDeterministic(h: i32): u32 {
 export function guestRestored(h: i32, mtime: f64): void {
   if (!isGuest(h)) return;
   switchTo(h);
+  jitFlushAll(); // the host wrote RAM directly
   memory.copy(HART_AREA, gBlock, HART_SAVED);
   memory.fill(HART_AREA + HART_SAVED, 0, TLB_READ - HART_SAVED);
   memory.fill(TLB_READ + TLB_BYTES, 0, HART_AREA_SIZE - TLB_READ - TLB_BYTES);

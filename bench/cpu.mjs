@@ -3,6 +3,10 @@
 // Prints figures only: it never fails on time. `npm run bench` builds first (dist/ and the core).
 //
 //   node bench/cpu.mjs [--runs N] [--no-qemu]
+//
+// Each round runs the interpreter and then the JIT (translation on, issue 16) on the same ELF,
+// interleaved, so that a noisy host weighs on both alike; the spread (min..max) over the runs
+// is printed with the median.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +18,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const guestsBin = join(root, 'guests', 'bin');
 const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
-const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 3) : 3;
+const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 5) : 5;
 const WITH_QEMU = !args.includes('--no-qemu');
 const RAM_BYTES = 16 << 20;
 const BUDGET = 50_000_000;
@@ -89,19 +93,28 @@ async function benchOne(hv, name, qemuVersion) {
   const elf = readFileSync(file);
   console.log(`\n== ${name}`);
   const warm = runOnce(hv, elf);
+  runOnce(hvJit, elf);
   console.log(`warm-up: ${warm.instructions} instructions, ${fmt(warm.seconds, 3)} s, exit ${warm.exitCode}, checksum ${checksumOf(warm.output) ?? '(none)'}`);
   const mips = [];
   const secs = [];
+  const jitMips = [];
   for (let i = 1; i <= RUNS; i++) {
     const r = runOnce(hv, elf);
     const m = r.instructions / r.seconds / 1e6;
     mips.push(m);
     secs.push(r.seconds);
-    console.log(`run ${i}: ${fmt(r.seconds, 3)} s, ${fmt(m)} MIPS`);
+    const j = runOnce(hvJit, elf);
+    const jm = j.instructions / j.seconds / 1e6;
+    jitMips.push(jm);
+    const same = checksumOf(j.output) === checksumOf(r.output) ? '' : ' -- JIT checksum differs!';
+    console.log(`run ${i}: interpreter ${fmt(r.seconds, 3)} s, ${fmt(m)} MIPS; jit ${fmt(j.seconds, 3)} s, ${fmt(jm)} MIPS${same}`);
   }
   const best = Math.max(...mips);
   const bestSeconds = Math.min(...secs);
-  console.log(`minivisor: best ${fmt(best)} MIPS (${fmt(bestSeconds, 3)} s), median ${fmt(median(mips))} MIPS`);
+  const spread = (xs) => `median ${fmt(median(xs))} MIPS, spread ${fmt(Math.min(...xs))}..${fmt(Math.max(...xs))} (${fmt((100 * (Math.max(...xs) - Math.min(...xs))) / median(xs), 0)}% of the median)`;
+  console.log(`minivisor interpreter: ${spread(mips)}, best ${fmt(best)} MIPS (${fmt(bestSeconds, 3)} s)`);
+  console.log(`minivisor jit:         ${spread(jitMips)}`);
+  console.log(`jit / interpreter: ${fmt(median(jitMips) / median(mips), 2)}x (medians)`);
 
   if (qemuVersion) {
     const q = [];
@@ -132,6 +145,7 @@ async function benchOne(hv, name, qemuVersion) {
 }
 
 const hv = await Hypervisor.create();
+const hvJit = await Hypervisor.create({ jit: true });
 const qemuVersion = qemuAvailable();
 console.log(`minivisor CPU benchmark: Node ${process.version}, ${RUNS} timed runs after a warm-up${qemuVersion ? '' : WITH_QEMU ? `; ${QEMU} not found, QEMU skipped` : '; QEMU skipped (--no-qemu)'}`);
 if (qemuVersion) {

@@ -2,7 +2,7 @@
  * minivisor's library entry point (isomorphic): `import { Hypervisor } from 'minivisor'`.
  */
 export { Hypervisor, Guest, GuestCreateError, GuestStateError, IsolationViolationError, checkRamSize } from './core/hypervisor.js';
-export type { HypervisorOptions, GuestOptions, GuestCreateErrorCode, BootKernelOptions, GuestFault, BootRecord } from './core/hypervisor.js';
+export type { HypervisorOptions, JitOptions, JitStats, GuestOptions, GuestCreateErrorCode, BootKernelOptions, GuestFault, BootRecord } from './core/hypervisor.js';
 export {
   StopReason,
   STOP_BUDGET,

@@ -158,7 +158,7 @@ describe('argument parsing (unit)', () => {
   });
 
   it('parses a run command', () => {
-    const defaults = { kind: 'run', mode: 'bare', stats: false, deterministic: false } as const;
+    const defaults = { kind: 'run', mode: 'bare', stats: false, deterministic: false, jit: false } as const;
     expect(parseCommandLine(['run', 'g.elf'])).toEqual({ ...defaults, file: 'g.elf', ramBytes: 64 * 2 ** 20 });
     expect(parseCommandLine(['run', 'g.elf', '--ram', '1G', '--max-instructions', '1e9', '--timeout', '2.5'])).toEqual({
       ...defaults,
@@ -175,7 +175,11 @@ describe('argument parsing (unit)', () => {
       ramBytes: 64 * 2 ** 20,
       stats: true,
       deterministic: true,
+      jit: false,
     });
+    expect(parseCommandLine(['run', 'g.elf', '--jit', 'on'])).toMatchObject({ jit: true });
+    expect(parseCommandLine(['run', 'g.elf', '--jit', 'off'])).toMatchObject({ jit: false });
+    expect(() => parseCommandLine(['run', 'g.elf', '--jit', 'maybe'])).toThrow(/--jit maybe: say on or off/);
     expect(parseCommandLine(['run', '--kernel=vmlinux'])).toMatchObject({ mode: 'kernel', file: 'vmlinux', bootargs: '' });
     expect(parseCommandLine(['run', 'g.elf', '--stats'])).toMatchObject({ mode: 'bare', stats: true });
     expect(parseCommandLine(['--ram=4096K', 'run', 'g.elf'])).toMatchObject({ ramBytes: 4 * 2 ** 20 });

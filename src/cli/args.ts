@@ -28,6 +28,8 @@ export interface RunCommand {
   readonly stats: boolean;
   /** guest time follows retired instructions */
   readonly deterministic: boolean;
+  /** translate hot guest code to WebAssembly (--jit on; off by default) */
+  readonly jit: boolean;
   readonly ramBytes: number;
   /** stop after this many instructions (exit 124); undefined = no limit */
   readonly maxInstructions?: number;
@@ -138,6 +140,8 @@ Options:
                            (MMIO per device, SBI calls, traps...) on stderr
   --deterministic          guest time follows retired instructions (1 tick of
                            the 10 MHz timer per instruction), so runs repeat
+  --jit on|off             translate hot guest code to WebAssembly (default
+                           off); with --stats, its counters too
   -h, --help               show this help
   -V, --version            show the version
 
@@ -257,6 +261,12 @@ function joinNegativeValues(argv: readonly string[]): string[] {
 }
 
 /** Parses the arguments after `minivisor` (process.argv.slice(2)). Throws {@link UsageError}. */
+function parseJit(value: string | undefined): boolean {
+  if (value === undefined || value === 'off') return false;
+  if (value === 'on') return true;
+  throw new UsageError(`--jit ${value}: say on or off`);
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
   let parsed;
   try {
@@ -278,6 +288,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         pcap: { type: 'string' },
         stats: { type: 'boolean' },
         deterministic: { type: 'boolean' },
+        jit: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -326,6 +337,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     ramBytes,
     stats: values.stats === true,
     deterministic: values.deterministic === true,
+    jit: parseJit(values.jit),
   };
   if (kernel !== undefined) cmd.bootargs = values.append ?? '';
   if (values['max-instructions'] !== undefined) cmd.maxInstructions = parseMaxInstructions(values['max-instructions']);

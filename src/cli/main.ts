@@ -73,9 +73,9 @@ async function readGuestFile(file: string, mode: 'bare' | 'kernel'): Promise<Uin
   }
 }
 
-async function createHypervisor(): Promise<Hypervisor> {
+async function createHypervisor(jit = false): Promise<Hypervisor> {
   try {
-    return await Hypervisor.create();
+    return await Hypervisor.create({ jit });
   } catch (e) {
     if (e instanceof CoreLoadError) throw new CliFailure(e.message, EXIT_HOST_ERROR);
     throw e;
@@ -87,7 +87,7 @@ async function runSnapshot(cmd: RunCommand, bytes: Uint8Array, io: RunIo): Promi
   if (cmd.mode === 'kernel' || cmd.bootargs !== undefined) {
     throw new CliFailure(`${cmd.file} is a snapshot: it carries its own boot mode and command line; run it without --kernel and --append`, EXIT_USAGE, true);
   }
-  const hv = await createHypervisor();
+  const hv = await createHypervisor(cmd.jit);
   let guest: Guest;
   try {
     guest = await hv.restore(bytes);
@@ -101,7 +101,7 @@ async function runSnapshot(cmd: RunCommand, bytes: Uint8Array, io: RunIo): Promi
     const outcome = await runGuest(guest, cmd, io);
     const seconds = (performance.now() - started) / 1000;
     const status = reportOutcome(outcome, cmd, io, guest);
-    if (cmd.stats) io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}`);
+    if (cmd.stats) io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}${jitLine(hv, outcome.instructions)}`);
     return status;
   } finally {
     guest.destroy();
@@ -160,7 +160,7 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
     throw imageError(e);
   }
 
-  const hv = await createHypervisor();
+  const hv = await createHypervisor(cmd.jit);
   let guest;
   try {
     guest = hv.createGuest({ ramBytes: cmd.ramBytes, deterministic: cmd.deterministic });
@@ -180,12 +180,23 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     const status = reportOutcome(outcome, cmd, io, guest);
     if (cmd.stats) {
-      io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}`);
+      io.stderr.write(`\n${formatExitTable(guest.exits(), { instructions: outcome.instructions, seconds })}${jitLine(hv, outcome.instructions)}`);
     }
     return status;
   } finally {
     guest.destroy();
   }
+}
+
+/** The JIT's counters for --stats (with --jit on). */
+function jitLine(hv: Hypervisor, instructions: number): string {
+  const j = hv.jitStats();
+  if (!j.enabled && j.translations === 0) return '';
+  const share = instructions > 0 ? ` (${((100 * j.instructions) / instructions).toFixed(1)}%)` : '';
+  return (
+    `jit: ${plural(j.translations, 'region')} translated, ${j.instructions} instructions run translated${share}, ` +
+    `${plural(j.invalidations, 'page')} invalidated, cache emptied ${j.flushes}x, compile ${j.compileMs.toFixed(1)} ms, ${j.codeBytes} bytes of code\n`
+  );
 }
 
 function plural(n: number, what: string): string {

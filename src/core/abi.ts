@@ -12,6 +12,8 @@ export interface CoreImports {
   env: {
     /** host monotonic clock in 10 MHz ticks, e.g. `performance.now() * 1e4` */
     hostTicks(): number;
+    /** the JIT's compiler (src/jit/compiler.ts): block at host address, guest pc, into table slot; its length, 0 declined, -1 unavailable */
+    jitCompile(host: number, pc: number, slot: number): number;
   };
 }
 
@@ -20,6 +22,20 @@ export type GuestHandle = number;
 
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
+  /** the core's function table: translated blocks are put in it (src/jit/) */
+  readonly table: WebAssembly.Table;
+  /** translated code on (1) or off (0); off by default */
+  jitSetEnabled(on: number): void;
+  jitEnabled(): number;
+  /** executions before a block is translated, and the most blocks kept (0: unchanged) */
+  jitConfigure(hot: number, blocks: number): void;
+  /** 0 translations, 1 invalidated pages, 2 cache flushes, 3 instructions run translated, 4 block entries, 5 declined */
+  jitStat(i: number): number;
+  jitChecked(): number;
+  jitCheckRam(kind: number, host: number, size: number): void;
+  jitSlotBase(): number;
+  /** forgets every translation */
+  jitFlushAll(): void;
   /** returns a handle >= 0, or -1 bad RAM size, -2 out of host memory, -3 too many guests */
   guestCreate(ramBytes: number): number;
   guestDestroy(h: GuestHandle): void;
@@ -212,6 +228,14 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestRegionSize',
   'guestHaltReason',
   'hostContainTrap',
+  'jitSetEnabled',
+  'jitEnabled',
+  'jitConfigure',
+  'jitStat',
+  'jitChecked',
+  'jitCheckRam',
+  'jitSlotBase',
+  'jitFlushAll',
   'checkedViolation',
   'checkedViolationHost',
   'checkedViolationSize',

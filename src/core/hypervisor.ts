@@ -21,7 +21,7 @@ import {
   type Priv,
   StopReason,
 } from './abi.js';
-import { loadCore, type LoadCoreOptions } from './wasm.js';
+import { blockCompilerOf, loadCore, type LoadCoreOptions } from './wasm.js';
 import { RAM_BASE, formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
 import { parseKernel, type KernelImage } from '../loader/kernel.js';
 import { readExits, type ExitStats } from './exits.js';
@@ -109,7 +109,37 @@ export function checkRamSize(ramBytes: unknown): string | undefined {
   return `RAM size ${shown}: must be between 1 MiB and 1 GiB, a multiple of 4 KiB`;
 }
 
-export interface HypervisorOptions extends LoadCoreOptions {}
+/** Translation of hot guest code to WebAssembly (issue 16); see assembly/jit.ts. */
+export interface JitOptions {
+  /** executions of a block before it is translated (default 50) */
+  readonly hot?: number;
+  /** most blocks kept at once; a full cache is emptied (default 2048) */
+  readonly blocks?: number;
+}
+
+export interface HypervisorOptions extends LoadCoreOptions {
+  /** translate hot guest code to WebAssembly (default false: the interpreter runs everything) */
+  readonly jit?: boolean | JitOptions;
+}
+
+/** The JIT's counters for one hypervisor (all its guests). */
+export interface JitStats {
+  readonly enabled: boolean;
+  /** blocks translated */
+  readonly translations: number;
+  /** pages whose translations a write dropped */
+  readonly invalidations: number;
+  /** times the whole code cache was emptied (full, reset, host writes to RAM) */
+  readonly flushes: number;
+  /** guest instructions retired in translated code */
+  readonly instructions: number;
+  /** entries into translated blocks */
+  readonly entries: number;
+  /** milliseconds spent building and compiling blocks */
+  readonly compileMs: number;
+  /** bytes of WebAssembly generated */
+  readonly codeBytes: number;
+}
 
 export interface BootKernelOptions {
   /** the kernel command line, /chosen/bootargs in the device tree (default empty) */
@@ -136,7 +166,35 @@ export class Hypervisor {
 
   /** Loads the core (see {@link LoadCoreOptions}) and returns a hypervisor with no guests. */
   static async create(options: HypervisorOptions = {}): Promise<Hypervisor> {
-    return new Hypervisor(await loadCore(options));
+    const hv = new Hypervisor(await loadCore(options));
+    if (options.jit) hv.setJit(options.jit);
+    return hv;
+  }
+
+  /** Turns translation on (with options) or off, for every guest of this hypervisor. */
+  setJit(jit: boolean | JitOptions): void {
+    if (jit === false) {
+      this.core.jitSetEnabled(0);
+      return;
+    }
+    const o = jit === true ? {} : jit;
+    this.core.jitConfigure(o.hot ?? 50, o.blocks ?? 2048);
+    this.core.jitSetEnabled(1);
+  }
+
+  /** The JIT's counters since this hypervisor was created. */
+  jitStats(): JitStats {
+    const host = blockCompilerOf(this.core)?.stats;
+    return {
+      enabled: this.core.jitEnabled() !== 0,
+      translations: this.core.jitStat(0),
+      invalidations: this.core.jitStat(1),
+      flushes: this.core.jitStat(2),
+      instructions: this.core.jitStat(3),
+      entries: this.core.jitStat(4),
+      compileMs: host?.compileMs ?? 0,
+      codeBytes: host?.bytes ?? 0,
+    };
   }
 
   /** Wraps an already instantiated core. */

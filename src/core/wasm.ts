@@ -11,6 +11,14 @@
  *   (build/minivisor-checked.wasm), without changing a line of the tests.
  */
 import { CORE_FUNCTION_EXPORTS, type CoreExports, type CoreImports } from './abi.js';
+import { BlockCompiler } from '../jit/compiler.js';
+
+const compilers = new WeakMap<CoreExports, BlockCompiler>();
+
+/** The JIT's compiler of a core loaded by loadCore (its host-side counters), if any. */
+export function blockCompilerOf(core: CoreExports): BlockCompiler | undefined {
+  return compilers.get(core);
+}
 
 /** A URL (fetched; `file:` URLs are read in Node), a file path (Node), the bytes, or a compiled module. */
 export type CoreSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
@@ -111,7 +119,10 @@ async function compileFrom(src: CoreSource | undefined): Promise<WebAssembly.Mod
 export async function loadCore(options: LoadCoreOptions = {}): Promise<CoreExports> {
   const module = await compileFrom(options.wasm);
   const hostTicks = options.hostTicks ?? defaultHostTicks;
-  const imports: CoreImports = { env: { hostTicks: () => hostTicks() } };
+  const compiler = new BlockCompiler();
+  const imports: CoreImports = {
+    env: { hostTicks: () => hostTicks(), jitCompile: (host, pc, slot) => compiler.compile(host, pc, slot) },
+  };
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, imports as unknown as WebAssembly.Imports);
@@ -129,5 +140,11 @@ export async function loadCore(options: LoadCoreOptions = {}): Promise<CoreExpor
       `the core lacks export${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (ABI mismatch: rebuild with npm run build:core)`,
     );
   }
-  return exports as unknown as CoreExports;
+  if (!(exports.table instanceof WebAssembly.Table)) {
+    throw new CoreLoadError('abi-mismatch', 'the core does not export its function table (ABI mismatch: rebuild with npm run build:core)');
+  }
+  const core = exports as unknown as CoreExports;
+  compiler.attach(core);
+  compilers.set(core, compiler);
+  return core;
 }
