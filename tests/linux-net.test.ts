@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { launchNetwork, type NetworkGuestOptions, type TestGuest, type TestNetwork } from '../src/testing/index.js';
+import { shellAt } from './helpers/linux-shell.js';
 
 const image = new URL('../guests/bin/linux-rv32imac.Image', import.meta.url).pathname;
 const PROMPT = /root@minivisor:[^\r\n]*# /;
@@ -15,23 +16,7 @@ function linux(name: string, segment: string, instance = 0): NetworkGuestOptions
   return { image, mode: 'kernel', ram: '64M', name, segment, instance, timeout: 30_000 };
 }
 
-/** Runs one short command line at the prompt; resolves to its output (CR LF as LF) and status. */
-async function sh(g: TestGuest, cmd: string, timeout = 25_000): Promise<{ out: string; status: number }> {
-  const from = g.console.text().length;
-  g.type(`${cmd}; echo "<<$?>>"\n`);
-  const m = await g.console.waitFor(/<<(\d+)>>\r?\n/, { timeout });
-  await g.console.waitFor(PROMPT, { timeout });
-  const text = g.console.text().slice(from);
-  const echoed = text.indexOf('<<$?>>"');
-  const out = text.slice(text.indexOf('\n', echoed) + 1, text.lastIndexOf(`<<${m[1]}>>`)).replace(/\r\n/g, '\n');
-  return { out, status: Number(m[1]) };
-}
-
-async function ok(g: TestGuest, cmd: string, timeout?: number): Promise<string> {
-  const r = await sh(g, cmd, timeout);
-  expect(r.status, `\`${cmd}\` exited with ${r.status}; it printed:\n${r.out}`).toBe(0);
-  return r.out;
-}
+const { sh, ok } = shellAt(PROMPT, 25_000);
 
 async function booted(net: TestNetwork, ...names: string[]): Promise<void> {
   for (const n of names) {

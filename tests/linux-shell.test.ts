@@ -4,33 +4,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchGuest, type TestGuest } from '../src/testing/index.js';
+import { shellAt } from './helpers/linux-shell.js';
 
 const image = new URL('../guests/bin/linux-rv32imac.Image', import.meta.url).pathname;
 const PROMPT = /root@minivisor:[^\r\n]*# /;
 const ESC = '\x1b';
 
-/**
- * Runs one command line at the prompt and returns what it printed (the echo of the typed line
- * left out, CR LF as LF) and its exit status. The line must be short enough not to wrap.
- */
-async function sh(g: TestGuest, cmd: string, timeout = 20_000): Promise<{ out: string; raw: string; status: number }> {
-  const from = g.console.text().length;
-  g.type(`${cmd}; echo "<<$?>>"\n`);
-  const m = await g.console.waitFor(/<<(\d+)>>\r?\n/, { timeout });
-  await g.console.waitFor(PROMPT, { timeout });
-  const text = g.console.text().slice(from);
-  const echoed = text.indexOf('<<$?>>"');
-  const body = text.slice(text.indexOf('\n', echoed) + 1, text.lastIndexOf(`<<${m[1]}>>`)).replace(/\r\n/g, '\n');
-  // out without the terminal's escape sequences (ls colours, top's clear screen); raw with them
-  return { out: body.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''), raw: body, status: Number(m[1]) };
-}
-
-/** Like sh, and expects exit status 0. */
-async function ok(g: TestGuest, cmd: string, timeout?: number): Promise<string> {
-  const r = await sh(g, cmd, timeout);
-  expect(r.status, `\`${cmd}\` exited with ${r.status}; it printed:\n${r.out}`).toBe(0);
-  return r.out;
-}
+const { sh, ok } = shellAt(PROMPT, 20_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
