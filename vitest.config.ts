@@ -39,6 +39,7 @@ export default defineConfig({
             'tests/net-*.test.ts',
             'tests/cli-net.test.ts',
             'tests/testing-net.test.ts',
+            'tests/jit.test.ts',
           ],
           env: { MINIVISOR_CORE: checkedCore },
         },

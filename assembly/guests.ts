@@ -8,6 +8,7 @@ import { BLOCK_SIZE, GUEST_TABLE, HART_AREA, HART_AREA_SIZE, MAX_RAM, MIN_RAM, R
 import { HART_SAVED, TLB_BYTES, TLB_READ, flushTlb } from "./hart";
 import { forgetContext } from "./tlbcontext";
 import { initRam, ramMetaBytes, releaseShared, switchRam } from "./ram";
+import { jitSelectGuest } from "./jit";
 
 export const MAX_GUESTS: i32 = 64;
 
@@ -111,6 +112,7 @@ export function switchTo(h: i32): void {
   memory.fill(HART_AREA + HART_SAVED, 0, TLB_READ - HART_SAVED);
   memory.fill(TLB_READ + TLB_BYTES, 0, HART_AREA_SIZE - TLB_READ - TLB_BYTES);
   forgetContext();
+  jitSelectGuest(gBlock);
 }
 
 /** Writes the physical CPU back into the current guest's block (it stays switched in). */

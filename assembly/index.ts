@@ -26,7 +26,7 @@ import { B_COW_COPIES, B_DIRTY_MAP, B_PAGE_MAP, materialize, shareAll, sharedPag
 import { clearStop } from "./stop";
 import { setChunk } from "./counters";
 import { clearExc } from "./mmu";
-import { jitFlushAll } from "./jit";
+import { jitFlushAll, jitSelectGuest, B_JIT_OFF, B_JIT_INSNS } from "./jit";
 export { jitSetEnabled, jitEnabled, jitConfigure, jitStat, jitChecked, jitCheckRam, jitSlotBase, jitFlushAll } from "./jit";
 export {
   stateLayoutVersion, stateSectionCount, stateSectionTag, stateSectionOffset, stateSectionSize, guestMtime, guestRestored, guestIsDeterministic,
@@ -124,6 +124,23 @@ export function guestNextDeadline(h: i32): f64 {
   if (due == 0xffff_ffff_ffff_ffff) return Infinity;
   if (load<u32>(gBlock + B_DETERMINISTIC) != 0) return 0; // its clock jumps; no need to wait
   return load<f64>(gBlock + B_TIME_BASE) + <f64>due;
+}
+
+/** The guest's own JIT switch (on by default; the instance's switch still applies). */
+export function guestSetJit(h: i32, on: u32): void {
+  if (!isGuest(h)) return;
+  switchTo(h);
+  store<u32>(gBlock + B_JIT_OFF, on != 0 ? 0 : 1);
+  jitSelectGuest(gBlock);
+}
+
+export function guestJitOn(h: i32): u32 {
+  return isGuest(h) && load<u32>(blockOrZero(h) + B_JIT_OFF) == 0 ? 1 : 0;
+}
+
+/** Guest instructions this guest has retired in translated code. */
+export function guestJitInstructions(h: i32): f64 {
+  return isGuest(h) ? load<f64>(blockOrZero(h) + B_JIT_INSNS) : 0;
 }
 
 export function guestSetDeterministic(h: i32, on: u32): void {

@@ -37,16 +37,26 @@ const TABLE: usize = memory.data(<i32>ENTRIES * 16, 16);
 const CODE_PAGES: usize = memory.data(0x2_0000, 16);
 
 const EMPTY: u32 = 0xffff_ffff;
+/** jitCompile's answer when its memory limit leaves no room for the block: flush, then ask again. */
+const CACHE_FULL: i32 = -2;
 /** fn field of a block the host declined (unsupported first instruction): never counted again. */
 const DECLINED: u32 = 0xffff_ffff;
 
 /** Blocks live in the function table from this index up; at most CAPACITY at once. */
 export const SLOT_BASE: u32 = 16;
-let capacity: u32 = 2048;
+let capacity: u32 = 8192;
 let nextSlot: u32 = 0;
 
-export let gJitOn: bool = false;
-let threshold: u32 = 50;
+/** Whether the hot loop looks for translated code: the instance's switch and the current guest's. */
+export let gJitOn: bool = true;
+/** The instance's switch (jitSetEnabled; off for good when runtime compilation is unavailable). */
+let instanceOn: bool = true;
+/** The current guest's control block (0: none), for its own switch and counter. */
+let guestBlock: u32 = 0;
+/** Control block fields (assembly/guests.ts): the guest's own switch (0 = on), and its count of translated instructions. */
+export const B_JIT_OFF: u32 = 0x238;
+export const B_JIT_INSNS: u32 = 0x270;
+let threshold: u32 = 500;
 let initialised = false;
 
 // Counters (for --stats and the library): f64 so that they never wrap.
@@ -60,7 +70,9 @@ let statDeclined: f64 = 0;
 /**
  * The host's compiler: translates the block at host address `host` (guest PC `pc`) into table
  * slot `slot`. Returns its length in instructions (1..), 0 when the first instruction is not
- * translatable, or -1 when runtime compilation is not available here (the JIT turns itself off).
+ * translatable, -1 when runtime compilation is not available here (the JIT turns itself off),
+ * or -2 (CACHE_FULL) when the host's code cache has no room for it. Slots are handed out from
+ * SLOT_BASE up after every flush, so a request for SLOT_BASE tells the host the cache is empty.
  */
 @external("env", "jitCompile")
 declare function jitCompile(host: u32, pc: u32, slot: u32): i32;
@@ -144,9 +156,19 @@ export function jitRun(pc: u32, avail: u32): u32 {
         store<u32>(e, host);
         store<u32>(e, pc, 4);
       }
+      let len = jitCompile(host, pc, SLOT_BASE + nextSlot);
+      if (len == CACHE_FULL) {
+        // The host's byte budget for generated code is spent: start the cache again (as QEMU
+        // flushes its whole translation buffer when full), and this block is its first entry.
+        jitFlushAll();
+        store<u32>(e, host);
+        store<u32>(e, pc, 4);
+        len = jitCompile(host, pc, SLOT_BASE);
+        if (len == CACHE_FULL) len = 0; // larger than the whole budget: interpret it
+      }
       const slot = SLOT_BASE + nextSlot;
-      const len = jitCompile(host, pc, slot);
       if (len < 0) {
+        instanceOn = false;
         gJitOn = false;
         break;
       }
@@ -172,18 +194,27 @@ export function jitRun(pc: u32, avail: u32): u32 {
     if ((r >>> 31) != 0 || ran >= avail) break;
   }
   statInstructions += <f64>ran;
+  if (guestBlock != 0) store<f64>(guestBlock + B_JIT_INSNS, load<f64>(guestBlock + B_JIT_INSNS) + <f64>ran);
   return ran;
+}
+
+/** The world switch made the guest with control block `block` current: follow its own switch. */
+export function jitSelectGuest(block: u32): void {
+  init();
+  guestBlock = block;
+  gJitOn = instanceOn && load<u32>(block + B_JIT_OFF) == 0;
 }
 
 // ---- exports for the host ----
 
 export function jitSetEnabled(on: u32): void {
   init();
-  gJitOn = on != 0;
+  instanceOn = on != 0;
+  gJitOn = instanceOn && (guestBlock == 0 || load<u32>(guestBlock + B_JIT_OFF) == 0);
 }
 
 export function jitEnabled(): u32 {
-  return gJitOn ? 1 : 0;
+  return instanceOn ? 1 : 0;
 }
 
 /** Executions of a block before it is translated (at least 1), and the most blocks kept at once. */

@@ -158,7 +158,7 @@ describe('argument parsing (unit)', () => {
   });
 
   it('parses a run command', () => {
-    const defaults = { kind: 'run', mode: 'bare', stats: false, deterministic: false, jit: false } as const;
+    const defaults = { kind: 'run', mode: 'bare', stats: false, deterministic: false, jit: true } as const;
     expect(parseCommandLine(['run', 'g.elf'])).toEqual({ ...defaults, file: 'g.elf', ramBytes: 64 * 2 ** 20 });
     expect(parseCommandLine(['run', 'g.elf', '--ram', '1G', '--max-instructions', '1e9', '--timeout', '2.5'])).toEqual({
       ...defaults,
@@ -175,7 +175,7 @@ describe('argument parsing (unit)', () => {
       ramBytes: 64 * 2 ** 20,
       stats: true,
       deterministic: true,
-      jit: false,
+      jit: true,
     });
     expect(parseCommandLine(['run', 'g.elf', '--jit', 'on'])).toMatchObject({ jit: true });
     expect(parseCommandLine(['run', 'g.elf', '--jit', 'off'])).toMatchObject({ jit: false });

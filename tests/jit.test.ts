@@ -89,7 +89,7 @@ describe('translation on and off give the same machine', () => {
   for (const c of CASES) {
     it(`${c.name}: same transcript and stateHash after every slice`, async () => {
       const bytes = readFileSync(guestPath(c.name));
-      const off = await Hypervisor.create();
+      const off = await Hypervisor.create({ jit: false });
       const on = await Hypervisor.create({ jit: JIT });
       const a = trace(boot(off, c, bytes), c);
       const b = trace(boot(on, c, bytes), c);
@@ -116,7 +116,7 @@ describe('translation on and off give the same machine', () => {
       input: [[20_000_000, 'echo $((6*7)); ls /; cat /proc/cpuinfo | head -3\n']],
       budget: 40_000_000,
     };
-    const off = await Hypervisor.create();
+    const off = await Hypervisor.create({ jit: false });
     const on = await Hypervisor.create({ jit: JIT });
     const a = trace(boot(off, c, bytes), c);
     const b = trace(boot(on, c, bytes), c);
@@ -195,7 +195,7 @@ describe('self-modifying code', () => {
   for (const withAmo of [false, true]) {
     const how = withAmo ? 'an AMO' : 'a store';
     it(`code rewritten by ${how} runs as rewritten, translation on and off`, async () => {
-      expect(await runSelfModifying(await Hypervisor.create(), withAmo)).toBe(20100);
+      expect(await runSelfModifying(await Hypervisor.create({ jit: false }), withAmo)).toBe(20100);
       const on = await Hypervisor.create({ jit: { hot: 1 } });
       expect(await runSelfModifying(on, withAmo)).toBe(20100);
       expect(on.jitStats().translations).toBeGreaterThan(0);
@@ -210,13 +210,57 @@ describe('self-modifying code', () => {
   }
 });
 
-describe('the switch', () => {
-  it('is off by default and turns on and off', async () => {
+describe('the switches', () => {
+  it('the hypervisor\'s is on by default and turns off and on', async () => {
     const hv = await Hypervisor.create();
-    expect(hv.jitStats().enabled).toBe(false);
-    hv.setJit({ hot: 3 });
     expect(hv.jitStats().enabled).toBe(true);
     hv.setJit(false);
     expect(hv.jitStats().enabled).toBe(false);
+    hv.setJit({ hot: 3 });
+    expect(hv.jitStats().enabled).toBe(true);
   });
+
+  it('a guest\'s own switch keeps it interpreted beside a translated guest, with the same results', async () => {
+    const bytes = readFileSync(guestPath('bench.elf'));
+    const c: Case = { name: 'bench.elf', budget: 20_000_000 };
+    const hv = await Hypervisor.create({ jit: JIT });
+    const slow = boot(hv, c, bytes);
+    const fast = boot(hv, c, bytes);
+    slow.setJit(false);
+    expect(slow.jit).toBe(false);
+    expect(fast.jit).toBe(true);
+    // Interleaved slices: every world switch follows the incoming guest's switch.
+    for (let i = 0; i < 40; i++) {
+      slow.run(500_000);
+      fast.run(500_000);
+    }
+    expect(slow.jitInstructions).toBe(0);
+    expect(fast.jitInstructions / fast.instret).toBeGreaterThan(0.9);
+    expect(fast.instret).toBe(slow.instret);
+    expect(fast.stateHash()).toBe(slow.stateHash());
+    expect(hv.jitStats().instructions).toBe(fast.jitInstructions);
+    slow.setJit(true);
+    slow.run(500_000);
+    expect(slow.jitInstructions).toBeGreaterThan(0);
+  });
+});
+
+describe('the code cache', () => {
+  it('stays under its memory limit by emptying itself, and the guest runs as before', async () => {
+    const bytes = readFileSync(guestPath('linux-rv32imac.Image'));
+    const c: Case = { name: 'linux', kernel: true, ram: 64 << 20, budget: 8_000_000 };
+    const limit = 64 * 1024;
+    const off = await Hypervisor.create({ jit: false });
+    const small = await Hypervisor.create({ jit: { ...JIT, cacheBytes: limit } });
+    const a = trace(boot(off, c, bytes), c);
+    const b = trace(boot(small, c, bytes), c);
+    expect(b.output).toBe(a.output);
+    expect(b.hashes.findIndex((h, i) => h !== a.hashes[i])).toBe(-1);
+    const s = small.jitStats();
+    expect(s.cacheLimit).toBe(limit);
+    expect(s.cacheBytes).toBeLessThanOrEqual(limit);
+    expect(s.codeBytes).toBeGreaterThan(4 * limit);
+    expect(s.flushes).toBeGreaterThan(3);
+    expect(s.instructions / b.instret).toBeGreaterThan(0.2);
+  }, 300_000);
 });

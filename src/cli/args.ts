@@ -28,7 +28,7 @@ export interface RunCommand {
   readonly stats: boolean;
   /** guest time follows retired instructions */
   readonly deterministic: boolean;
-  /** translate hot guest code to WebAssembly (--jit on; off by default) */
+  /** translate hot guest code to WebAssembly (on by default; --jit off) */
   readonly jit: boolean;
   readonly ramBytes: number;
   /** stop after this many instructions (exit 124); undefined = no limit */
@@ -65,6 +65,8 @@ export interface NetworkRunCommand {
   readonly pcap?: string;
   readonly stats: boolean;
   readonly deterministic: boolean;
+  /** translate hot guest code (on by default; --jit off), for every guest */
+  readonly jit: boolean;
   /** each guest stops after this many instructions */
   readonly maxInstructions?: number;
   readonly timeoutSeconds?: number;
@@ -141,7 +143,7 @@ Options:
   --deterministic          guest time follows retired instructions (1 tick of
                            the 10 MHz timer per instruction), so runs repeat
   --jit on|off             translate hot guest code to WebAssembly (default
-                           off); with --stats, its counters too
+                           on); with --stats, its counters too
   -h, --help               show this help
   -V, --version            show the version
 
@@ -262,8 +264,8 @@ function joinNegativeValues(argv: readonly string[]): string[] {
 
 /** Parses the arguments after `minivisor` (process.argv.slice(2)). Throws {@link UsageError}. */
 function parseJit(value: string | undefined): boolean {
-  if (value === undefined || value === 'off') return false;
-  if (value === 'on') return true;
+  if (value === undefined || value === 'on') return true;
+  if (value === 'off') return false;
   throw new UsageError(`--jit ${value}: say on or off`);
 }
 
@@ -354,7 +356,7 @@ const PER_GUEST = new Set(['net', 'mac', 'name', 'ram', 'append']);
  * Several guests (NetworkRunCommand): walks the tokens in order; per-guest options collect until
  * the guest they precede (a file, or --kernel FILE).
  */
-function parseNetworkRun(tokens: readonly ParseToken[], values: { pcap?: string | boolean; stats?: string | boolean; deterministic?: string | boolean; 'max-instructions'?: string | boolean; timeout?: string | boolean }): NetworkRunCommand {
+function parseNetworkRun(tokens: readonly ParseToken[], values: { pcap?: string | boolean; stats?: string | boolean; deterministic?: string | boolean; jit?: string | boolean; 'max-instructions'?: string | boolean; timeout?: string | boolean }): NetworkRunCommand {
   const guests: { -readonly [K in keyof NetGuestSpec]: NetGuestSpec[K] }[] = [];
   let pending = new Map<string, string>();
   const flushGuest = (file: string, mode: 'bare' | 'kernel') => {
@@ -428,6 +430,7 @@ function parseNetworkRun(tokens: readonly ParseToken[], values: { pcap?: string 
     guests,
     stats: values.stats === true,
     deterministic: values.deterministic === true,
+    jit: parseJit(typeof values.jit === 'string' ? values.jit : undefined),
   };
   if (typeof values.pcap === 'string') cmd.pcap = values.pcap;
   if (typeof values['max-instructions'] === 'string') cmd.maxInstructions = parseMaxInstructions(values['max-instructions']);

@@ -73,7 +73,7 @@ async function readGuestFile(file: string, mode: 'bare' | 'kernel'): Promise<Uin
   }
 }
 
-async function createHypervisor(jit = false): Promise<Hypervisor> {
+async function createHypervisor(jit = true): Promise<Hypervisor> {
   try {
     return await Hypervisor.create({ jit });
   } catch (e) {
@@ -188,15 +188,19 @@ async function run(cmd: RunCommand, io: RunIo): Promise<number> {
   }
 }
 
-/** The JIT's counters for --stats (with --jit on). */
+/** The JIT's counters for --stats. */
 function jitLine(hv: Hypervisor, instructions: number): string {
   const j = hv.jitStats();
-  if (!j.enabled && j.translations === 0) return '';
+  if (!j.enabled && j.translations === 0) return 'jit: off, every instruction interpreted\n';
   const share = instructions > 0 ? ` (${((100 * j.instructions) / instructions).toFixed(1)}%)` : '';
   return (
     `jit: ${plural(j.translations, 'region')} translated, ${j.instructions} instructions run translated${share}, ` +
-    `${plural(j.invalidations, 'page')} invalidated, cache emptied ${j.flushes}x, compile ${j.compileMs.toFixed(1)} ms, ${j.codeBytes} bytes of code\n`
+    `${plural(j.invalidations, 'page')} invalidated, cache emptied ${j.flushes}x, compile ${j.compileMs.toFixed(1)} ms, ${j.codeBytes} bytes of code, cache ${formatKiB(j.cacheBytes)} of ${formatKiB(j.cacheLimit)}\n`
   );
+}
+
+function formatKiB(bytes: number): string {
+  return `${Math.round(bytes / 1024)} KiB`;
 }
 
 function plural(n: number, what: string): string {

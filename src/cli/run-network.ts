@@ -177,7 +177,7 @@ export async function runNetwork(cmd: NetworkRunCommand, io: RunIo): Promise<num
   const guests: Guest[] = [];
   try {
     try {
-      hv = await Hypervisor.create();
+      hv = await Hypervisor.create({ jit: cmd.jit });
     } catch (e) {
       if (e instanceof CoreLoadError) {
         io.stderr.write(`minivisor: ${e.message}\n`);

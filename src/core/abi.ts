@@ -48,6 +48,11 @@ export interface CoreExports {
   /** i32 */ guestExitCode(h: GuestHandle): number;
   /** f64: host tick, or +Infinity */ guestNextDeadline(h: GuestHandle): number;
   guestSetDeterministic(h: GuestHandle, on: number): void;
+  /** the guest's own JIT switch (on at creation) */
+  guestSetJit(h: GuestHandle, on: number): void;
+  /** u32 */ guestJitOn(h: GuestHandle): number;
+  /** f64: instructions this guest retired in translated code */
+  guestJitInstructions(h: GuestHandle): number;
   /** u32 */ guestConsoleOutPtr(h: GuestHandle): number;
   /** u32 */ guestConsoleOutLen(h: GuestHandle): number;
   guestConsoleOutClear(h: GuestHandle): void;
@@ -204,6 +209,9 @@ export const CORE_FUNCTION_EXPORTS = [
   'guestExitCode',
   'guestNextDeadline',
   'guestSetDeterministic',
+  'guestSetJit',
+  'guestJitOn',
+  'guestJitInstructions',
   'guestConsoleOutPtr',
   'guestConsoleOutLen',
   'guestConsoleOutClear',

@@ -22,6 +22,7 @@ import {
   StopReason,
 } from './abi.js';
 import { blockCompilerOf, loadCore, type LoadCoreOptions } from './wasm.js';
+import { DEFAULT_CACHE_BYTES } from '../jit/compiler.js';
 import { RAM_BASE, formatBytes, loadElfIntoRam, parseElf, type ElfImage } from '../loader/elf.js';
 import { parseKernel, type KernelImage } from '../loader/kernel.js';
 import { readExits, type ExitStats } from './exits.js';
@@ -111,19 +112,25 @@ export function checkRamSize(ramBytes: unknown): string | undefined {
 
 /** Translation of hot guest code to WebAssembly (issue 16); see assembly/jit.ts. */
 export interface JitOptions {
-  /** executions of a block before it is translated (default 50) */
+  /** executions of a block before it is translated (default 500) */
   readonly hot?: number;
-  /** most blocks kept at once; a full cache is emptied (default 2048) */
+  /** most regions kept at once (default 8192) */
   readonly blocks?: number;
+  /** the code cache's memory limit in bytes of generated WebAssembly (default 16 MiB) */
+  readonly cacheBytes?: number;
 }
 
 export interface HypervisorOptions extends LoadCoreOptions {
-  /** translate hot guest code to WebAssembly (default false: the interpreter runs everything) */
+  /**
+   * Translate hot guest code to WebAssembly (default true). `false` leaves every guest to the
+   * interpreter; each guest also has its own switch, {@link Guest.setJit}.
+   */
   readonly jit?: boolean | JitOptions;
 }
 
 /** The JIT's counters for one hypervisor (all its guests). */
 export interface JitStats {
+  /** the instance's switch: false when turned off or when runtime compilation is not allowed here */
   readonly enabled: boolean;
   /** blocks translated */
   readonly translations: number;
@@ -139,6 +146,10 @@ export interface JitStats {
   readonly compileMs: number;
   /** bytes of WebAssembly generated */
   readonly codeBytes: number;
+  /** bytes of WebAssembly in the code cache now (at most the limit) */
+  readonly cacheBytes: number;
+  /** the code cache's limit */
+  readonly cacheLimit: number;
 }
 
 export interface BootKernelOptions {
@@ -167,7 +178,7 @@ export class Hypervisor {
   /** Loads the core (see {@link LoadCoreOptions}) and returns a hypervisor with no guests. */
   static async create(options: HypervisorOptions = {}): Promise<Hypervisor> {
     const hv = new Hypervisor(await loadCore(options));
-    if (options.jit) hv.setJit(options.jit);
+    hv.setJit(options.jit ?? true);
     return hv;
   }
 
@@ -178,13 +189,15 @@ export class Hypervisor {
       return;
     }
     const o = jit === true ? {} : jit;
-    this.core.jitConfigure(o.hot ?? 50, o.blocks ?? 2048);
+    const compiler = blockCompilerOf(this.core);
+    if (compiler) compiler.cacheLimit = o.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    this.core.jitConfigure(o.hot ?? 500, o.blocks ?? 8192);
     this.core.jitSetEnabled(1);
   }
 
   /** The JIT's counters since this hypervisor was created. */
   jitStats(): JitStats {
-    const host = blockCompilerOf(this.core)?.stats;
+    const host = blockCompilerOf(this.core);
     return {
       enabled: this.core.jitEnabled() !== 0,
       translations: this.core.jitStat(0),
@@ -192,8 +205,10 @@ export class Hypervisor {
       flushes: this.core.jitStat(2),
       instructions: this.core.jitStat(3),
       entries: this.core.jitStat(4),
-      compileMs: host?.compileMs ?? 0,
-      codeBytes: host?.bytes ?? 0,
+      compileMs: host?.stats.compileMs ?? 0,
+      codeBytes: host?.stats.bytes ?? 0,
+      cacheBytes: host?.stats.liveBytes ?? 0,
+      cacheLimit: host?.cacheLimit ?? 0,
     };
   }
 
@@ -522,6 +537,24 @@ export class Guest {
 
   setDeterministic(on: boolean): void {
     this.core.guestSetDeterministic(this.h(), on ? 1 : 0);
+  }
+
+  /**
+   * This guest's own switch for translated code (on when created): off, it is interpreted even
+   * when its hypervisor translates. Behaviour is the same either way; only speed differs.
+   */
+  setJit(on: boolean): void {
+    this.core.guestSetJit(this.h(), on ? 1 : 0);
+  }
+
+  /** Whether this guest's code may run translated (its own switch and its hypervisor's). */
+  get jit(): boolean {
+    return this.core.guestJitOn(this.h()) !== 0 && this.core.jitEnabled() !== 0;
+  }
+
+  /** Guest instructions this guest has retired in translated code (instret counts all of them). */
+  get jitInstructions(): number {
+    return this.core.guestJitInstructions(this.h());
   }
 
   /** Whether mtime advances with retired instructions (true) or with host time. */

@@ -37,7 +37,15 @@ export interface JitHostStats {
   compileMs: number;
   /** bytes of WebAssembly generated */
   bytes: number;
+  /** bytes of WebAssembly in the code cache now */
+  liveBytes: number;
 }
+
+/** assembly/jit.ts: the first table slot for blocks, and the answer that asks the core to empty its cache. */
+const SLOT_BASE = 16;
+const CACHE_FULL = -2;
+/** Default code cache limit: 16 MiB of generated WebAssembly (Linux's boot to a shell generates about 7.5 MiB in 4,700 regions). */
+export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 
 // ---- decoding: both encodings into one form ----
 
@@ -626,7 +634,14 @@ export function buildBlockModule(mem: Uint8Array, host: number, pc: number, chec
 export class BlockCompiler {
   private core: JitCore | null = null;
   private unavailable = false;
-  readonly stats: JitHostStats = { compiled: 0, compileMs: 0, bytes: 0 };
+  /** the highest table slot filled since the cache was last emptied */
+  private highSlot = 0;
+  readonly stats: JitHostStats = { compiled: 0, compileMs: 0, bytes: 0, liveBytes: 0 };
+  /**
+   * The code cache's memory limit, in bytes of generated WebAssembly (V8's machine code for it
+   * is a small multiple). When the next block does not fit, the core empties the cache.
+   */
+  cacheLimit = DEFAULT_CACHE_BYTES;
   /** called once when runtime compilation turns out not to be allowed here */
   onUnavailable: (message: string) => void = (message) => console.warn(message);
 
@@ -637,9 +652,11 @@ export class BlockCompiler {
   compile(host: number, pc: number, slot: number): number {
     const core = this.core;
     if (!core || this.unavailable) return -1;
+    if (slot === SLOT_BASE) this.emptied(core);
     const t0 = performance.now();
     const built = buildBlockModule(new Uint8Array(core.memory.buffer), host >>> 0, pc | 0, core.jitChecked() !== 0);
     if (!built) return 0;
+    if (this.stats.liveBytes + built.bytes.length > this.cacheLimit) return CACHE_FULL;
     let fn: unknown;
     try {
       const module = new WebAssembly.Module(built.bytes);
@@ -654,9 +671,18 @@ export class BlockCompiler {
     }
     if (core.table.length <= slot) core.table.grow(slot + 1 - core.table.length + 256);
     core.table.set(slot, fn as Parameters<WebAssembly.Table['set']>[1]);
+    this.highSlot = Math.max(this.highSlot, slot);
+    this.stats.liveBytes += built.bytes.length;
     this.stats.compiled++;
     this.stats.bytes += built.bytes.length;
     this.stats.compileMs += performance.now() - t0;
     return built.length;
+  }
+
+  /** The core emptied its cache (it hands out SLOT_BASE again): let the old functions be collected. */
+  private emptied(core: JitCore): void {
+    for (let s = SLOT_BASE; s <= this.highSlot && s < core.table.length; s++) core.table.set(s, null);
+    this.highSlot = 0;
+    this.stats.liveBytes = 0;
   }
 }
