@@ -27,7 +27,7 @@ import { clearStop } from "./stop";
 import { setChunk } from "./counters";
 import { clearExc } from "./mmu";
 import { jitFlushAll, jitSelectGuest, B_JIT_OFF, B_JIT_INSNS } from "./jit";
-export { jitSetEnabled, jitEnabled, jitConfigure, jitStat, jitChecked, jitCheckRam, jitSlotBase, jitFlushAll } from "./jit";
+export { jitSetEnabled, jitEnabled, jitConfigure, jitStat, jitChecked, jitCheckRam, jitSlotBase, jitFlushAll, jitDataPtr, jitDataBytes } from "./jit";
 export {
   stateLayoutVersion, stateSectionCount, stateSectionTag, stateSectionOffset, stateSectionSize, guestMtime, guestRestored, guestIsDeterministic,
 } from "./snapshot";

@@ -32,9 +32,15 @@ import { checkRam } from "./checked";
  * interpreter must take the next instruction.
  */
 const ENTRIES: u32 = 4096;
-const TABLE: usize = memory.data(<i32>ENTRIES * 16, 16);
-/** One bit per host page (4 GiB / 4 KiB): the page holds the first instruction of a translated block. */
-const CODE_PAGES: usize = memory.data(0x2_0000, 16);
+/**
+ * The JIT's static data, one span (jitDataPtr/jitDataBytes): the table, then one bit per host
+ * page (4 GiB / 4 KiB) that holds the first instruction of a translated block. It is the only
+ * memory outside the guests' regions that running guests change (besides the checked core's
+ * coverage counters), so the isolation tests leave exactly this span out.
+ */
+const DATA_BYTES: u32 = ENTRIES * 16 + 0x2_0000;
+const TABLE: usize = memory.data(<i32>DATA_BYTES, 16);
+const CODE_PAGES: usize = TABLE + <usize>ENTRIES * 16;
 
 const EMPTY: u32 = 0xffff_ffff;
 /** jitCompile's answer when its memory limit leaves no room for the block: flush, then ask again. */
@@ -247,6 +253,15 @@ export function jitChecked(): u32 {
 /** The checked core's assertion on a host address formed by translated code (kind: CHECK_LOAD/STORE). */
 export function jitCheckRam(kind: u32, host: u32, size: u32): void {
   checkRam(kind, host, size);
+}
+
+/** Where the JIT's static data starts, and its size (see DATA_BYTES). */
+export function jitDataPtr(): u32 {
+  return <u32>TABLE;
+}
+
+export function jitDataBytes(): u32 {
+  return DATA_BYTES;
 }
 
 /** First table index for blocks (the host grows the table past it). */

@@ -144,7 +144,7 @@ async function benchOne(hv, name, qemuVersion) {
   }
 }
 
-const hv = await Hypervisor.create();
+const hv = await Hypervisor.create({ jit: false });
 const hvJit = await Hypervisor.create({ jit: true });
 const qemuVersion = qemuAvailable();
 console.log(`minivisor CPU benchmark: Node ${process.version}, ${RUNS} timed runs after a warm-up${qemuVersion ? '' : WITH_QEMU ? `; ${QEMU} not found, QEMU skipped` : '; QEMU skipped (--no-qemu)'}`);
@@ -165,4 +165,32 @@ for (const name of ['bench.elf', 'bench-paged.elf']) {
     console.log(`${name}: ${e.message}`);
   }
 }
+compareEncodings();
 process.exit(0);
+
+/**
+ * The same C program built for rv32imac (bench.elf) and rv32ima (bench-ima.elf): compressed
+ * instructions must cost nothing, in the interpreter and translated. The four runs of a round
+ * are interleaved; the ratio is of the medians (above 1: the compressed build is faster).
+ */
+function compareEncodings() {
+  const imacFile = join(guestsBin, 'bench.elf');
+  const imaFile = join(guestsBin, 'bench-ima.elf');
+  if (!existsSync(imacFile) || !existsSync(imaFile)) return;
+  const imac = readFileSync(imacFile);
+  const ima = readFileSync(imaFile);
+  console.log('\n== rv32imac (bench.elf) against rv32ima (bench-ima.elf), interleaved');
+  const m = { interpreter: { imac: [], ima: [] }, jit: { imac: [], ima: [] } };
+  const mipsOf = (r) => r.instructions / r.seconds / 1e6;
+  for (let i = 1; i <= RUNS; i++) {
+    for (const [label, h] of [['interpreter', hv], ['jit', hvJit]]) {
+      m[label].imac.push(mipsOf(runOnce(h, imac)));
+      m[label].ima.push(mipsOf(runOnce(h, ima)));
+    }
+  }
+  for (const label of ['interpreter', 'jit']) {
+    const { imac: c, ima: a } = m[label];
+    const range = (xs) => `${fmt(median(xs))} MIPS (${fmt(Math.min(...xs))}..${fmt(Math.max(...xs))})`;
+    console.log(`${label.padEnd(11)}: rv32imac ${range(c)}, rv32ima ${range(a)}; imac / ima ${fmt(median(c) / median(a), 2)}x`);
+  }
+}

@@ -14,7 +14,7 @@ const secondsArg = args.indexOf('--seconds');
 const SECONDS = secondsArg >= 0 ? Number(args[secondsArg + 1]) : 10;
 
 async function shares() {
-  const hv = await Hypervisor.create();
+  const hv = await Hypervisor.create(); // translation on, the default
   const out = new Map();
   const sched = new Scheduler({
     quantum: 100_000,
@@ -101,7 +101,8 @@ async function exitCost() {
     },
   };
   const hvs = {};
-  for (const [label, wasm] of Object.entries(cores)) hvs[label] = await Hypervisor.create({ wasm: readFileSync(wasm) });
+  // Interpreted: the counting is in the interpreter's exit paths; translation would only add its own noise.
+  for (const [label, wasm] of Object.entries(cores)) hvs[label] = await Hypervisor.create({ wasm: readFileSync(wasm), jit: false });
   for (const [name, run] of Object.entries(workloads)) {
     // Alternate the two cores so that a busy moment on the host hits both alike.
     const res = { counting: 0, 'not counting': 0 };
@@ -112,5 +113,45 @@ async function exitCost() {
   }
 }
 
+/**
+ * The same 8 guests with translation on and off: all the guests' instructions per wall second,
+ * rounds alternating so that a busy moment on the host hits both alike.
+ */
+async function jitOnOff() {
+  const ROUNDS = 3;
+  const seconds = Math.max(1, SECONDS / 3);
+  console.log(`\n== 8 guests, translation on against off (${ROUNDS} alternating rounds of ${seconds.toFixed(1)} s)`);
+  const mips = { on: [], off: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const mode of ['on', 'off']) {
+      const hv = await Hypervisor.create({ jit: mode === 'on' });
+      const sched = new Scheduler({ quantum: 100_000, onOutput: () => {} });
+      const guests = [];
+      for (const [file, weight] of [['spinner.elf', 1], ['spinner.elf', 1], ['spinner.elf', 2], ['spinner.elf', 4], ['idle.elf', 1], ['echo.elf', 1], ['hello.elf', 1], ['bench.elf', 1]]) {
+        const g = hv.createGuest({ ramBytes: 16 << 20 });
+        g.load(elf(file));
+        guests.push(g);
+        sched.add(g, { name: `${file}-${guests.length}`, weight });
+      }
+      const before = guests.map((g) => g.instret);
+      const t0 = performance.now();
+      while (performance.now() - t0 < seconds * 1000) {
+        const res = sched.runFor(20);
+        if (!res.busy) await new Promise((done) => setTimeout(done, 1));
+      }
+      const wall = (performance.now() - t0) / 1000;
+      const n = guests.reduce((sum, g, i) => sum + (g.instret - before[i]), 0);
+      mips[mode].push(n / wall / 1e6);
+      for (const g of guests) g.destroy();
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const range = (xs) => `median ${median(xs).toFixed(0)} MIPS (${Math.min(...xs).toFixed(0)}..${Math.max(...xs).toFixed(0)})`;
+  console.log(`translation on : ${range(mips.on)}`);
+  console.log(`translation off: ${range(mips.off)}`);
+  console.log(`on / off: ${(median(mips.on) / median(mips.off)).toFixed(2)}x (medians)`);
+}
+
 await shares();
+await jitOnOff();
 await exitCost();

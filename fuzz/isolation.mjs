@@ -131,7 +131,7 @@ function victimImages() {
 /**
  * The instance's memory that belongs to no guest, as spans: [0x8000, first region), between
  * regions (the holes destroyed guests left) and past the last, minus the checked core's coverage
- * counters (which count).
+ * counters (which count) and the JIT's table (which translation fills).
  */
 function outsideSpans(hv, guests) {
   const end = hv.core.memory.buffer.byteLength;
@@ -141,10 +141,10 @@ function outsideSpans(hv, guests) {
   const last = regions[regions.length - 1];
   spans.push([last.base + last.size, end]);
   const covFrom = hv.core.coveragePtr() >>> 0;
-  const covTo = covFrom + 4 * COVERAGE_SLOTS;
-  return spans
-    .flatMap(([f, t]) => (covFrom >= t || covTo <= f ? [[f, t]] : [[f, Math.max(f, covFrom)], [Math.min(t, covTo), t]]))
-    .filter(([f, t]) => t > f);
+  const jitFrom = hv.core.jitDataPtr() >>> 0;
+  const without = (list, from, to) =>
+    list.flatMap(([f, t]) => (from >= t || to <= f ? [[f, t]] : [[f, Math.max(f, from)], [Math.min(t, to), t]])).filter(([f, t]) => t > f);
+  return without(without(spans, covFrom, covFrom + 4 * COVERAGE_SLOTS), jitFrom, jitFrom + (hv.core.jitDataBytes() >>> 0));
 }
 
 const REGIONS_START = 0x10_0000; // assembly/layout.ts: below, the guest table and the core's static data
@@ -235,8 +235,8 @@ function cpuState(guest) {
  * attackers have run `minAttackerInstructions`, however many rounds that takes, or until the first
  * finding when `stopOnFinding`).
  */
-async function runVictims({ slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0, core, mix, stopOnFinding, attackerForks = false, victimForks = false }) {
-  const hv = await Hypervisor.create(core === undefined ? {} : { wasm: core });
+async function runVictims({ slices, quantum, withAttackers, seed, attackerCount, minAttackerInstructions = 0, core, mix, stopOnFinding, attackerForks = false, victimForks = false, jit = false }) {
+  const hv = await Hypervisor.create({ ...(core === undefined ? {} : { wasm: core }), jit });
   const g = rng(seed);
   // Forks and destroys draw from their own stream, so that the attackers' programs stay those
   // of the seed whatever the lifecycle does.
@@ -450,6 +450,7 @@ async function runVictims({ slices, quantum, withAttackers, seed, attackerCount,
     coverage: coverage.summary(),
     // since the last fork, destroy or create (or since the start)
     outsideChanged: withAttackers && !outsideUnchanged(hv, live(), outside),
+    jit: hv.jitStats(),
   };
 }
 
@@ -468,7 +469,13 @@ async function runVictims({ slices, quantum, withAttackers, seed, attackerCount,
  * trap, an exception out of the core, a victim's fork that parts from its victim, or a change to
  * memory outside the regions.
  */
-export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000, core, mix = 'biased', stopOnFinding = false, forks = true }) {
+/**
+ * Translation in fuzzing campaigns: a block is translated on its second execution, so that the
+ * attackers' and victims' code runs translated as much as it can (the reference run interprets).
+ */
+export const FUZZ_JIT = { hot: 2 };
+
+export async function campaign({ seed, attackerInstructions, attackers = 4, quantum = 20_000, core, mix = 'biased', stopOnFinding = false, forks = true, jit = FUZZ_JIT }) {
   const t0 = performance.now();
   const attackerForks = forks !== false && mix === 'biased';
   // The victims' first forks happen early, in slice 1..4, so that the lineages run most of the campaign.
@@ -476,7 +483,7 @@ export async function campaign({ seed, attackerInstructions, attackers = 4, quan
   let attacked;
   try {
     attacked = await runVictims({
-      slices: 0, quantum, withAttackers: true, seed, attackerCount: attackers, minAttackerInstructions: attackerInstructions, core, mix, stopOnFinding, attackerForks, victimForks,
+      slices: 0, quantum, withAttackers: true, seed, attackerCount: attackers, minAttackerInstructions: attackerInstructions, core, mix, stopOnFinding, attackerForks, victimForks, jit,
     });
   } catch (e) {
     return {
@@ -487,8 +494,9 @@ export async function campaign({ seed, attackerInstructions, attackers = 4, quan
   const seconds = (performance.now() - t0) / 1e3;
   const findings = [...attacked.findings];
   let { firstFinding } = attacked;
-  // The same victims, the same slices, no attackers, no forks: what every member of a victim's lineage must match.
-  const reference = await runVictims({ slices: attacked.slices, quantum, withAttackers: false, seed, attackerCount: 0, core });
+  // The same victims, the same slices, no attackers, no forks, every instruction interpreted:
+  // what every member of a victim's lineage must match.
+  const reference = await runVictims({ slices: attacked.slices, quantum, withAttackers: false, seed, attackerCount: 0, core, jit: false });
   const late = (what) => {
     findings.push(`seed ${seed}: ${what}`);
     firstFinding ??= { attackerInstructions: attacked.attackerInstructions, seconds, slice: attacked.slices };
@@ -510,11 +518,12 @@ export async function campaign({ seed, attackerInstructions, attackers = 4, quan
     victims: attacked.victims,
     forks: attackerForks || victimForks ? attacked.forks : null,
     coverage: attacked.coverage,
+    jit: attacked.jit,
   };
 }
 
 // `npm run fuzz -- --instructions 1e10 --seed N [--attackers 4] [--core build/minivisor-checked.wasm]
-// [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding] [--forks on|off|attackers]`: long campaigns, one per seed in
+// [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding] [--forks on|off|attackers] [--jit on|off]`: long campaigns, one per seed in
 // turn from N, until the attackers have run that many instructions in all.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { parseArgs } = await import('node:util');
@@ -528,27 +537,31 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'per-campaign': { type: 'string', default: '1e8' },
       'stop-on-finding': { type: 'boolean', default: false },
       forks: { type: 'string', default: 'on' },
+      jit: { type: 'string', default: 'on' },
     },
   });
   const total = Number(values.instructions);
   const attackers = Number(values.attackers);
   const perCampaign = Math.min(total, Number(values['per-campaign']));
   let seed = Number(values.seed);
-  if (!(total > 0) || !(perCampaign > 0) || !Number.isInteger(seed) || !(attackers > 0) || !['biased', 'random'].includes(values.mix) || !['on', 'off', 'attackers'].includes(values.forks)) {
-    console.error('usage: npm run fuzz -- --instructions 1e10 --seed 1 [--attackers 4] [--core build/minivisor-checked.wasm] [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding] [--forks on|off|attackers]');
+  if (!(total > 0) || !(perCampaign > 0) || !Number.isInteger(seed) || !(attackers > 0) || !['biased', 'random'].includes(values.mix) || !['on', 'off', 'attackers'].includes(values.forks) || !['on', 'off'].includes(values.jit)) {
+    console.error('usage: npm run fuzz -- --instructions 1e10 --seed 1 [--attackers 4] [--core build/minivisor-checked.wasm] [--mix biased|random] [--per-campaign 1e8] [--stop-on-finding] [--forks on|off|attackers] [--jit on|off]');
     process.exit(2);
   }
   const core = values.core;
   const forks = values.forks === 'on' ? true : values.forks === 'off' ? false : 'attackers';
-  console.log(`core ${core ?? process.env.MINIVISOR_CORE ?? 'build/minivisor.wasm'}, ${values.mix} attackers x${attackers}, forks ${values.forks}, ${total} attacker instructions from seed ${seed}`);
+  const jit = values.jit === 'on' ? FUZZ_JIT : false;
+  console.log(`core ${core ?? process.env.MINIVISOR_CORE ?? 'build/minivisor.wasm'}, ${values.mix} attackers x${attackers}, forks ${values.forks}, jit ${values.jit}${jit ? ` (hot ${jit.hot})` : ''}, ${total} attacker instructions from seed ${seed}`);
+  const jitTotals = { translations: 0, instructions: 0, invalidations: 0, flushes: 0 };
   const forkTotals = {};
   let done = 0;
   let findings = 0;
   const summaries = [];
   const t0 = performance.now();
   while (done < total) {
-    const r = await campaign({ seed, attackerInstructions: perCampaign, attackers, core, mix: values.mix, stopOnFinding: values['stop-on-finding'], forks });
+    const r = await campaign({ seed, attackerInstructions: perCampaign, attackers, core, mix: values.mix, stopOnFinding: values['stop-on-finding'], forks, jit });
     for (const [k, v] of Object.entries(r.forks ?? {})) forkTotals[k] = (forkTotals[k] ?? 0) + v;
+    for (const k of Object.keys(jitTotals)) jitTotals[k] += r.jit?.[k] ?? 0;
     done += r.attackerInstructions;
     findings += r.findings.length;
     summaries.push(r.coverage);
@@ -569,6 +582,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const secs = (performance.now() - t0) / 1e3;
   console.log(`done: ${done} attacker instructions, seeds ${values.seed}..${seed - 1}, ${secs.toFixed(0)} s (${(done / 1e6 / secs).toFixed(1)} M/s), ${findings} findings`);
   if (Object.keys(forkTotals).length) console.log(`lifecycle: ${JSON.stringify(forkTotals)}`);
+  if (jit) console.log(`translated: ${jitTotals.translations} regions, ${jitTotals.instructions} instructions (attackers and victims), ${jitTotals.invalidations} pages invalidated, cache emptied ${jitTotals.flushes}x`);
   console.log(formatCoverage(all));
   if (all.counted) console.log(`hits per point: ${Object.entries(all.points).map(([n, c]) => `${n.slice(4)}=${c}`).join(' ')}`);
   process.exit(findings ? 1 : 0);

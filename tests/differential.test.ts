@@ -16,6 +16,7 @@ const cases: Case[] = [
   { elf: 'hello.elf' },
   { elf: 'echo.elf', input: 'hello world\nsecond line\nexit\n' },
   { elf: 'bench.elf', ignore: /^instructions: / },
+  { elf: 'bench-ima.elf', ignore: /^instructions: / },
   { elf: 'bench-paged.elf', ignore: /^instructions: / },
   ...['base', 'm', 'a', 'c', 'csr', 'traps', 'interrupts', 'wfi', 'devices', 'fencei', 'priv-deleg', 'priv-vm', 'priv-int', 'priv-traps', 'triggers', 'isolation'].map((g) => ({ elf: `isa-${g}.elf` })),
 ];

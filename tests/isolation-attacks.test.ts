@@ -98,7 +98,7 @@ interface SideBySide {
 /**
  * A hash of the instance's memory that belongs to no guest: the guest table and the core's static
  * data up to the first region, and everything after the last one. The checked core's coverage
- * counters (static data the core updates on purpose) are left out.
+ * counters and the JIT's table (static data the core updates on purpose) are left out.
  */
 function outsideRegions(hv: Hypervisor, guests: Guest[]): string {
   const mem = new Uint8Array(hv.core.memory.buffer);
@@ -107,10 +107,13 @@ function outsideRegions(hv: Hypervisor, guests: Guest[]): string {
   for (let i = 0; i + 1 < regions.length; i++) spans.push([regions[i]!.base + regions[i]!.size, regions[i + 1]!.base]);
   spans.push([regions.at(-1)!.base + regions.at(-1)!.size, mem.length]);
   const cov = hv.core.coveragePtr() >>> 0;
+  const jit = hv.core.jitDataPtr() >>> 0;
+  const jitEnd = jit + (hv.core.jitDataBytes() >>> 0);
   let h = 0x811c9dc5;
   for (const [from, to] of spans) {
     for (let i = from; i < to; i++) {
       if (i >= cov && i < cov + 256) continue;
+      if (i >= jit && i < jitEnd) continue;
       h = Math.imul(h ^ mem[i]!, 0x01000193);
     }
   }

@@ -27,6 +27,7 @@ const CASES: Case[] = [
   { name: 'hello.elf', budget: 2_000_000 },
   { name: 'echo.elf', input: [[50_000, 'hello world\nsecond line\nexit\n']], budget: 3_000_000 },
   { name: 'bench.elf', budget: 60_000_000 },
+  { name: 'bench-ima.elf', budget: 60_000_000 },
   { name: 'bench-paged.elf', budget: 60_000_000 },
   { name: 'spinner.elf', budget: 20_000_000 },
   { name: 'idle.elf', budget: 5_000_000 },

@@ -36,6 +36,9 @@ export interface CoreExports {
   jitSlotBase(): number;
   /** forgets every translation */
   jitFlushAll(): void;
+  /** u32: the JIT's static data (its table and code-page bits), which running guests change */
+  jitDataPtr(): number;
+  /** u32 */ jitDataBytes(): number;
   /** returns a handle >= 0, or -1 bad RAM size, -2 out of host memory, -3 too many guests */
   guestCreate(ramBytes: number): number;
   guestDestroy(h: GuestHandle): void;
@@ -244,6 +247,8 @@ export const CORE_FUNCTION_EXPORTS = [
   'jitCheckRam',
   'jitSlotBase',
   'jitFlushAll',
+  'jitDataPtr',
+  'jitDataBytes',
   'checkedViolation',
   'checkedViolationHost',
   'checkedViolationSize',
