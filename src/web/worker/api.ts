@@ -110,6 +110,8 @@ export interface GuestStats {
   readonly mips: number;
   /** fraction (0..1) of the worker's wall time spent running this guest over the last second */
   readonly hostShare: number;
+  /** milliseconds of the worker's time spent running it, in all (instructions / hostMs: its speed while it ran) */
+  readonly hostMs: number;
   readonly weight: number;
   readonly exitCode?: number;
   readonly fault?: { readonly cause?: number; readonly pc: number };

@@ -72,6 +72,7 @@ export class StatsTracker {
       pc: guest.pc,
       instructions: sg.instructions,
       mips: seconds > 0 ? Math.max(0, sg.instructions - base.value.instructions) / seconds / 1e6 : 0,
+      hostMs: sg.hostMs,
       hostShare: seconds > 0 ? Math.min(1, Math.max(0, sg.hostMs - base.value.hostMs) / (seconds * 1000)) : 0,
       weight: sg.weight,
       ...(sg.exitCode !== undefined ? { exitCode: sg.exitCode } : {}),
