@@ -110,3 +110,12 @@ test('a worker whose Content-Security-Policy forbids compiling WebAssembly inter
   await notice.getByRole('button', { name: 'Dismiss' }).click();
   await expect(page.getByTestId('notices')).toBeHidden();
 });
+
+test('a policy on the page and its workers alike leaves nothing to run the core: the banner says why', async ({ page }) => {
+  await page.route('**/*', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': "script-src 'self'" } });
+  });
+  await page.goto('/?launch=echo');
+  await expect(page.getByTestId('error-banner')).toContainText(/cannot start the host CPUs: the core may not be compiled here: a Content-Security-Policy without 'wasm-unsafe-eval'/);
+});
