@@ -141,3 +141,16 @@ describe('HostCpu (the page\'s worker)', () => {
     }
   });
 });
+
+describe('minivisor/testing: the jit launch option', () => {
+  it('on by default; jit: false runs the same guest interpreted', async () => {
+    const { launchGuest } = await import('../src/testing/node.js');
+    await using off = await launchGuest(guestPath('spinner.elf'), { ram: '1M', jit: false });
+    await off.console.waitFor('spinner: 1 round', { timeout: 60_000 });
+    expect(off.stats().jitInstructions).toBe(0);
+    expect(off.guest.jit).toBe(false);
+    await using on = await launchGuest(guestPath('spinner.elf'), { ram: '1M' });
+    await on.console.waitFor('spinner: 1 round', { timeout: 60_000 });
+    expect(on.stats().jitInstructions).toBeGreaterThan(0.5 * on.stats().instructions);
+  });
+});
