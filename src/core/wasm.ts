@@ -111,7 +111,12 @@ async function compileFrom(src: CoreSource | undefined): Promise<WebAssembly.Mod
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {
-    throw new CoreLoadError('invalid-module', `the core is not a valid WebAssembly module: ${(e as Error).message}`, { cause: e });
+    const message = (e as Error).message;
+    if (/Content.Security/i.test(message)) {
+      // Not a bad module: the page's (or the worker's) policy forbids compiling any WebAssembly.
+      throw new CoreLoadError('invalid-module', `the core may not be compiled here: a Content-Security-Policy without 'wasm-unsafe-eval' forbids WebAssembly (${message})`, { cause: e });
+    }
+    throw new CoreLoadError('invalid-module', `the core is not a valid WebAssembly module: ${message}`, { cause: e });
   }
 }
 

@@ -33,6 +33,11 @@ export interface LaunchOptions {
   readonly bootargs?: string;
   /** mtime from retired instructions: the same input gives the same transcript, every run. */
   readonly deterministic?: boolean;
+  /**
+   * Translate the guest's hot code to WebAssembly (default true). Behaviour is the same either
+   * way; `false` interprets every instruction (Guest.setJit), e.g. to compare speeds.
+   */
+  readonly jit?: boolean;
   /** Stop the guest after this many instructions (default: no limit). */
   readonly maxInstructions?: number;
   /** Default timeout of waitFor and exit, in ms (default 10 000). */
@@ -44,6 +49,8 @@ export interface GuestStats {
   readonly instructions: number;
   readonly exitCode: number | undefined;
   readonly exits: ExitStats;
+  /** instructions it retired in translated code (0 with `jit: false`) */
+  readonly jitInstructions: number;
 }
 
 /** A failed expectation about a guest: the message shows what was expected and what it printed. */
@@ -206,6 +213,7 @@ export class TestGuest implements AsyncDisposable {
       instructions: this.sg.instructions,
       exitCode: this.sg.exitCode,
       exits: this.closed ? [] : this.guest.exits(),
+      jitInstructions: this.closed ? 0 : this.guest.jitInstructions,
     };
   }
 
@@ -351,10 +359,12 @@ async function createGuest(
   if (!(source instanceof Uint8Array)) {
     const restored = await hv.restore(source);
     if (options.deterministic) restored.setDeterministic(true);
+    restored.setJit(options.jit ?? true);
     return { hv, guest: restored };
   }
   const bytes = source;
   const guest = hv.createGuest({ ramBytes: parseSize(options.ram ?? '64M'), deterministic: options.deterministic ?? false });
+  guest.setJit(options.jit ?? true);
   try {
     if ((options.mode ?? 'bare') === 'kernel') {
       const linuxOnNet = netMac !== undefined && isLinuxImage(bytes);

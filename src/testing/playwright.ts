@@ -26,6 +26,8 @@ export interface PageLaunchOptions {
   readonly mode?: 'bare' | 'kernel';
   readonly deterministic?: boolean;
   readonly bootargs?: string;
+  /** translate its hot code to WebAssembly (default true; false: interpreted, as the page's JIT option) */
+  readonly jit?: boolean;
 }
 
 interface Summary {

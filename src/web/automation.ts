@@ -9,6 +9,7 @@
  *   minivisor.guests()                         // [{ id, name, state, worker }]
  *   minivisor.stats(id)                        // latest numbers: mips, instructions, exits, ...
  *   await minivisor.step(id)                   // pause + one instruction: { next: { pc, word, text } }
+ *   await minivisor.setJit(id, false)          // its JIT switch off (the panel's JIT toggle); stats(id).translated → 0
  *   minivisor.killWorker(0)                    // terminate host CPU 0: its guests turn 'crashed'
  *   await minivisor.restartWorker(0)           // a new worker in its place; its guests boot again
  *   const b64 = await minivisor.save(id)       // the guest's .mvsnap bytes, base64
@@ -28,7 +29,7 @@ import type { Controller, MigrateOptions } from './controller.js';
 import { requestForEntry, requestForFile, type LaunchOptions } from './launch-options.js';
 import type { MigrationFigures, Model, PageGuestState } from './model.js';
 import type { App } from './ui/app.js';
-import type { GuestStats, StepResult } from './worker/api.js';
+import type { GuestStats, StepResult, WorkerJitStats } from './worker/api.js';
 import type { Teaching } from './labs/teaching.js';
 import type { NetworkPortView, PacketRecord } from './network.js';
 
@@ -78,6 +79,12 @@ export interface MinivisorAutomation {
   reset(id: number): Promise<void>;
   destroy(id: number): Promise<void>;
   setWeight(id: number, weight: number): Promise<void>;
+  /** The guest's own JIT switch, as its panel's JIT toggle sets it. */
+  setJit(id: number, on: boolean): Promise<void>;
+  /** Whether the guest's JIT switch is on (the page's view). */
+  jit(id: number): boolean;
+  /** The notices shown (e.g. translation not allowed here), by key. */
+  notices(): Record<string, string>;
   select(id: number | 'host' | 'network'): void;
   /** The switch's ports (one per guest on the network). */
   network(): NetworkPortView[];
@@ -90,7 +97,8 @@ export interface MinivisorAutomation {
   killWorker(index: number): void;
   restartWorker(index: number): Promise<void>;
   console(id: number): ConsoleInfo;
-  workers(): { index: number; load: number; memoryBytes: number; crashed?: string }[];
+  /** Each host CPU: load, Wasm memory, and its JIT's counters (translations, invalidations, compile ms, cache bytes, available). */
+  workers(): { index: number; load: number; memoryBytes: number; jit?: WorkerJitStats; crashed?: string }[];
   /** The guest's `.mvsnap` bytes as base64 (kept as its last save, as the Save button does, without the download). */
   save(id: number): Promise<string>;
   /** A snapshot (base64, a plain array of numbers, Uint8Array or ArrayBuffer) in a new tab; rejects with the SnapshotError's message (the banner shows it). */
@@ -161,6 +169,11 @@ export function createAutomation(model: Model, controller: Controller, app: App,
     },
     destroy: (id) => controller.destroy(id),
     setWeight: (id, w) => controller.setWeight(id, w),
+    setJit: async (id, on) => {
+      await controller.setJit(id, on);
+    },
+    jit: (id) => model.get(id).jit,
+    notices: () => Object.fromEntries(model.notices),
     select: (id) => app.select(String(id)),
     network: () => controller.network.ports(),
     setSegment: (id, segment) => controller.network.setSegment(id, segment),
@@ -192,7 +205,7 @@ export function createAutomation(model: Model, controller: Controller, app: App,
       return m ? structuredClone(m) : undefined;
     },
     restoreSave: (id) => app.restoreSave(id),
-    workers: () => model.workers.map((w) => ({ index: w.index, load: w.stats?.load ?? 0, memoryBytes: w.stats?.memoryBytes ?? 0, ...(w.crashed ? { crashed: w.crashed } : {}) })),
+    workers: () => model.workers.map((w) => ({ index: w.index, load: w.stats?.load ?? 0, memoryBytes: w.stats?.memoryBytes ?? 0, ...(w.stats?.jit ? { jit: { ...w.stats.jit } } : {}), ...(w.crashed ? { crashed: w.crashed } : {}) })),
   };
 }
 

@@ -38,6 +38,8 @@ export interface LaunchRequest {
   readonly snapshot?: Uint8Array;
   /** plug its network card into the page's switch on this segment (a Linux guest gets its address: docs/network.md) */
   readonly net?: { readonly segment: string };
+  /** translate its hot code to WebAssembly (default true) */
+  readonly jit?: boolean;
 }
 
 /** A guest could not be launched; the message is the loader's or the core's own. */
@@ -96,6 +98,7 @@ export class Controller {
       history: { t: [], mips: [] },
       received: 0,
       ...(req.snapshot ? { lastSave: { bytes: req.snapshot, at: Date.now() } } : {}),
+      jit: req.jit ?? true,
     };
     this.model.guests.set(g.id, g);
     this.model.emit('added', g);
@@ -108,7 +111,7 @@ export class Controller {
     if (req.net && req.snapshot) throw new LaunchError({ kind: 'snapshot', message: 'a restored snapshot cannot join the network: its card was set up when it was saved' });
     if (req.snapshot) {
       const snap = req.snapshot.slice();
-      const r = { bytes: snap, name: req.name, weight: req.weight ?? 1, paused: req.paused ?? false };
+      const r = { bytes: snap, name: req.name, weight: req.weight ?? 1, paused: req.paused ?? false, jit: req.jit ?? true };
       const restored = await cpu.call<CreateResult>((api) => api.restore(Comlink.transfer(r, [snap.buffer])));
       if (!restored.ok) throw new LaunchError(restored.error);
       this.p.placed(cpu.index);
@@ -126,6 +129,7 @@ export class Controller {
       weight: req.weight ?? 1,
       deterministic: req.deterministic ?? false,
       paused: req.paused ?? false,
+      jit: req.jit ?? true,
       ...(req.bootargs !== undefined ? { bootargs: req.bootargs } : {}),
       ...(net ? { net } : {}),
     };
@@ -165,7 +169,7 @@ export class Controller {
     else if (this.p.cpus.some((c) => c.dead === undefined)) target = this.p.pick();
     else target = await this.restartWorker(g.cpu, false);
     const { snapshot: _, ...boot } = g.request;
-    const info = await this.create(target, fromSave ? { ...g.request, snapshot: g.lastSave!.bytes, paused: false } : { ...boot, paused: false }, g.id);
+    const info = await this.create(target, fromSave ? { ...g.request, snapshot: g.lastSave!.bytes, paused: false, jit: g.jit } : { ...boot, paused: false, jit: g.jit }, g.id);
     g.cpu = target.index;
     g.localId = info.id;
     g.info = info;
@@ -227,6 +231,14 @@ export class Controller {
     return this.rpc(id, (api, g) => api.setWeight(g.localId, weight));
   }
 
+  /** The guest's own JIT switch: off, its code is interpreted (same behaviour, slower). */
+  async setJit(id: number, on: boolean): Promise<void> {
+    await this.rpc(id, (api, g) => api.setJit(g.localId, on));
+    const g = this.model.get(id);
+    g.jit = on;
+    this.model.emit('changed', g);
+  }
+
   input(id: number, bytes: Uint8Array): Promise<number> {
     const g = this.model.get(id);
     if (g.heldInput) {
@@ -283,6 +295,13 @@ export class Controller {
     for (const ev of events) {
       if (ev.type === 'stats') {
         this.onStats(cpu, ev.stats);
+        continue;
+      }
+      if (ev.type === 'notice') {
+        if (!this.model.notices.has(ev.key)) {
+          this.model.notices.set(ev.key, ev.message);
+          this.model.emit('notice', { key: ev.key, message: ev.message });
+        }
         continue;
       }
       const g = this.model.byLocal(cpu, ev.id);
@@ -357,6 +376,7 @@ export class Controller {
       history: { t: [], mips: [] },
       received: 0,
       forkedFrom: parent.id,
+      jit: parent.jit,
     };
     this.model.guests.set(g.id, g);
     this.model.emit('added', g);

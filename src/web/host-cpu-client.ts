@@ -31,10 +31,11 @@ export class HostCpuClient {
     worker.addEventListener('messageerror', () => this.die('worker error: a message could not be decoded'));
   }
 
-  static async start(index: number, wasmUrl: string, sink: EventSink): Promise<HostCpuClient> {
+  /** `module`: the core compiled once by the page (see compileCore), else the worker compiles `wasmUrl`. */
+  static async start(index: number, wasmUrl: string, sink: EventSink, module?: WebAssembly.Module): Promise<HostCpuClient> {
     const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: `host-cpu-${index}` });
     const client = new HostCpuClient(index, worker);
-    await client.call((api) => api.init({ wasmUrl, memoryLimitBytes: 1024 * 1024 * 1024 }));
+    await client.call((api) => api.init({ wasmUrl, memoryLimitBytes: 1024 * 1024 * 1024, ...(module ? { module } : {}) }));
     await client.call((api) => api.subscribe(Comlink.proxy(sink)));
     return client;
   }

@@ -18,6 +18,8 @@ export interface LaunchOptions {
   readonly bootargs?: string;
   /** the network segment its card plugs into (undefined: no network) */
   readonly net?: string;
+  /** translate its hot code to WebAssembly (default true; the launcher's "Translate hot code (JIT)") */
+  readonly jit?: boolean;
 }
 
 export function requestForEntry(entry: CatalogueEntry, o: LaunchOptions = {}): LaunchRequest {
@@ -30,6 +32,7 @@ export function requestForEntry(entry: CatalogueEntry, o: LaunchOptions = {}): L
     ramBytes: o.ramBytes ?? (mode === 'kernel' && entry.mode === 'bare' ? 4 * MiB : entry.ramBytes),
     weight: o.weight ?? 1,
     deterministic: o.deterministic ?? false,
+    jit: o.jit ?? true,
     ...(o.bootargs ? { bootargs: o.bootargs } : entry.bootargs ? { bootargs: entry.bootargs } : {}),
     ...(o.net ? { net: { segment: o.net } } : {}),
   };
@@ -45,6 +48,7 @@ export function requestForFile(fileName: string, bytes: Uint8Array, o: LaunchOpt
     ramBytes: o.ramBytes ?? (mode === 'kernel' ? 64 * MiB : 4 * MiB),
     weight: o.weight ?? 1,
     deterministic: o.deterministic ?? false,
+    jit: o.jit ?? true,
     ...(o.bootargs ? { bootargs: o.bootargs } : {}),
     ...(o.net ? { net: { segment: o.net } } : {}),
   };

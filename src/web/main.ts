@@ -8,7 +8,7 @@ import { createAutomation } from './automation.js';
 import { findEntry, catalogue } from './catalogue.js';
 import { Controller } from './controller.js';
 import { Model } from './model.js';
-import { Pool, defaultWorkerCount } from './pool.js';
+import { Pool, compileCore, defaultWorkerCount } from './pool.js';
 import { App } from './ui/app.js';
 import { installTeaching } from './labs/teaching.js';
 import { readParams } from './url-params.js';
@@ -17,11 +17,16 @@ const params = readParams(location.search);
 const model = new Model();
 const controller = new Controller(model);
 const app = new App(document.getElementById('app')!, model, controller);
+// ?jit=off: the launcher's JIT option starts unchecked, and the guests of ?launch= are interpreted.
+if (params.jit !== undefined) app.launcher.setJit(params.jit);
 
 async function start(): Promise<void> {
+  const coreUrl = new URL(wasmUrl, location.href).href;
+  const module = await compileCore(coreUrl);
   const pool = await Pool.create({
     workers: params.workers ?? defaultWorkerCount(),
-    wasmUrl: new URL(wasmUrl, location.href).href,
+    wasmUrl: coreUrl,
+    ...(module ? { module } : {}),
     onEvents: (cpu, events) => controller.onEvents(cpu, events),
     onCrash: (cpu, reason) => {
       controller.onCrash(cpu, reason);
@@ -37,7 +42,7 @@ async function start(): Promise<void> {
       continue;
     }
     // Launched one after the other so that placement sees each new guest; the first one is shown.
-    await app.launchEntry(entry, params.net ? { net: params.net } : {}, first).catch(() => {});
+    await app.launchEntry(entry, { ...(params.net ? { net: params.net } : {}), ...(params.jit !== undefined ? { jit: params.jit } : {}) }, first).catch(() => {});
     first = false;
   }
 }

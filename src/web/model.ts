@@ -39,6 +39,8 @@ export interface PageGuest {
   heldInput?: Uint8Array[];
   /** the guest it was forked from (its console's text starts the fork's) */
   readonly forkedFrom?: number;
+  /** its own switch for translated code (the guest panel's JIT toggle); a relaunch keeps it */
+  jit: boolean;
 }
 
 /** One pre-copy round: pages sent and their bytes; the last one is the stop-and-copy. */
@@ -88,6 +90,8 @@ export type ModelEvents = {
   /** a migration moved on (a round, the stop, the end, a failure) */
   migration: PageGuest;
   workers: readonly WorkerView[];
+  /** a one-line notice from a worker (e.g. translation not allowed here), once per key */
+  notice: { readonly key: string; readonly message: string };
 };
 
 /** Chart history kept per guest: two minutes at four samples a second. */
@@ -96,6 +100,8 @@ export const HISTORY_POINTS = 480;
 export class Model extends Emitter<ModelEvents> {
   readonly guests = new Map<number, PageGuest>();
   readonly workers: WorkerView[] = [];
+  /** notices shown so far, by key (each is shown once, whichever worker sends it) */
+  readonly notices = new Map<string, string>();
 
   /** The live guest a worker calls `localId` (a restarted worker numbers its guests from 1 again). */
   byLocal(cpu: number, localId: number): PageGuest | undefined {

@@ -20,6 +20,26 @@ export interface PoolOptions {
   readonly wasmUrl: string;
   readonly onEvents: (cpu: number, events: WorkerEvent[]) => void;
   readonly onCrash: (cpu: number, reason: string) => void;
+  /** the core, compiled once here for every worker (see compileCore); without it each worker compiles wasmUrl */
+  readonly module?: WebAssembly.Module;
+}
+
+/**
+ * The core compiled on the page, to be instantiated by every worker: one compile instead of one
+ * per worker, and a worker whose Content-Security-Policy forbids compiling WebAssembly (no
+ * 'wasm-unsafe-eval') can still instantiate a module it is given; only its JIT, which compiles
+ * at run time, is then refused, and its guests are interpreted. Undefined when the page itself
+ * may not compile (or the fetch fails): the workers then compile the core themselves, and say why
+ * if they cannot.
+ */
+export async function compileCore(wasmUrl: string): Promise<WebAssembly.Module | undefined> {
+  try {
+    const response = await fetch(wasmUrl);
+    if (!response.ok) return undefined;
+    return await WebAssembly.compile(await response.arrayBuffer());
+  } catch {
+    return undefined;
+  }
 }
 
 export class Pool {
@@ -43,7 +63,7 @@ export class Pool {
   }
 
   private static async startCpu(index: number, options: PoolOptions): Promise<HostCpuClient> {
-    const cpu = await HostCpuClient.start(index, options.wasmUrl, (events) => options.onEvents(index, events));
+    const cpu = await HostCpuClient.start(index, options.wasmUrl, (events) => options.onEvents(index, events), options.module);
     cpu.onDeath((reason) => options.onCrash(index, reason));
     return cpu;
   }

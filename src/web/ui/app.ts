@@ -34,6 +34,9 @@ const SUMMARY_HELP =
 
 export class App {
   readonly banner = new ErrorBanner();
+  /** one line per notice from the workers (not errors: e.g. translation not allowed here), each shown once */
+  private readonly notices = h('div', { class: 'notices', testid: 'notices', role: 'status', hidden: true });
+  readonly launcher: Launcher;
   readonly panels = new Map<number, GuestPanel>();
   private readonly tabs: TabBar;
   private readonly host: HostView;
@@ -56,7 +59,7 @@ export class App {
     this.tabs = new TabBar((key) => this.select(key));
     this.host = new HostView(model, controller, (m) => this.banner.show(m));
     this.network = new NetworkView(controller.network, (m) => this.banner.show(m), (id) => this.select(String(id)));
-    const launcher = new Launcher({
+    const launcher = (this.launcher = new Launcher({
       launchEntry: async (entry, o) => {
         this.foldOverlay();
         await this.launchQuietly(requestForEntry(entry, o), true);
@@ -65,7 +68,7 @@ export class App {
         this.foldOverlay();
         await this.launchFile(file, o);
       },
-    });
+    }));
     this.launcherToggle = h('button', { class: 'toggle launcher-toggle', testid: 'toggle-launcher', title: 'Show or hide the guest catalogue', 'aria-controls': 'launcher' }, h('span', { class: 'toggle-icon' }, '☰'), ' Launch');
     this.launcherToggle.addEventListener('click', (e) => {
       e.stopPropagation();
@@ -89,7 +92,7 @@ export class App {
         h('div', { class: 'brand' }, this.launcherToggle, h('span', { class: 'logo' }, '◈'), h('span', { class: 'brand-name' }, 'minivisor'), h('span', { class: 'tagline' }, 'RISC-V guests side by side, in one browser tab')),
         this.summary,
       ),
-      h('div', { class: 'layout' }, launcher.element, h('main', { class: 'main' }, this.banner.element, this.tabs.element, this.panelArea)),
+      h('div', { class: 'layout' }, launcher.element, h('main', { class: 'main' }, this.banner.element, this.notices, this.tabs.element, this.panelArea)),
     );
     model.on('added', (g) => this.onAdded(g));
     model.on('removed', (g) => this.onRemoved(g));
@@ -109,6 +112,7 @@ export class App {
       if (this.selected === String(g.id)) this.panels.get(g.id)?.render();
     });
     model.on('workers', () => this.redrawSoon());
+    model.on('notice', (n) => this.showNotice(n.key, n.message));
     window.addEventListener('resize', () => this.layout());
     this.layout();
     this.select(HOST_TAB);
@@ -141,6 +145,20 @@ export class App {
       .join(' · ');
     this.summary.dataset.mips = mips.toFixed(1);
     this.summary.textContent = `${live} host CPU${live === 1 ? '' : 's'} · ${guests.length} guest${guests.length === 1 ? '' : 's'} · ${mips.toFixed(0)} guest MIPS (${cpus})`;
+  }
+
+  /** A notice line (the model shows each key once); dismissable, and not in the error banner's red. */
+  private showNotice(key: string, message: string): void {
+    const close = h('button', { class: 'icon', title: 'Dismiss', 'aria-label': 'Dismiss' }, '×');
+    const line = h('div', { class: 'notice', 'data-key': key, testid: `notice-${key}` }, h('span', { class: 'notice-icon' }, 'i'), h('span', { class: 'notice-text' }, message), close);
+    close.addEventListener('click', () => {
+      line.remove();
+      this.notices.hidden = this.notices.childElementCount === 0;
+      this.fitVisible();
+    });
+    this.notices.append(line);
+    this.notices.hidden = false;
+    this.fitVisible();
   }
 
   /** Folds or unfolds the side panels for the window's width (or as the learner chose). */

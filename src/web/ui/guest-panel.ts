@@ -11,6 +11,7 @@ import { PRIV_NAMES, formatBytes, h, hex32 } from './dom.js';
 import { StatsView } from './stats-view.js';
 import { stateLabel } from './state-label.js';
 import { StateControls, type StateActions } from './state-controls.js';
+import { JIT_HELP } from './launcher.js';
 
 export class GuestPanel {
   readonly element: HTMLElement;
@@ -24,6 +25,8 @@ export class GuestPanel {
   private readonly stepEl: HTMLElement;
   private readonly slider: HTMLInputElement;
   private readonly weightValue: HTMLElement;
+  private readonly jitBox: HTMLInputElement;
+  private readonly jitLabel: HTMLElement;
   readonly statsToggle: HTMLButtonElement;
   /** Save, Fork, Migrate, Restore from last save, and the migration bar */
   readonly state: StateControls | undefined;
@@ -45,6 +48,8 @@ export class GuestPanel {
     const initial = weightIndex(guest.request.weight ?? 1);
     this.weightValue = h('span', { class: 'weight-value', testid: `weight-value-${id}` }, weightLabel(WEIGHTS[initial]!));
     this.slider = h('input', { type: 'range', min: 0, max: WEIGHTS.length - 1, step: 1, value: initial, testid: `weight-${id}`, title: 'CPU share (scheduler weight)' });
+    this.jitBox = h('input', { type: 'checkbox', testid: `jit-${id}`, checked: guest.jit });
+    this.jitLabel = h('label', { class: 'jit-toggle', title: `${JIT_HELP} Switches this guest only, while it runs.` }, this.jitBox, 'JIT');
     this.statsToggle = h('button', { class: 'toggle stats-toggle', testid: `toggle-stats-${id}`, title: 'Show or hide the live numbers' }, 'Numbers');
     this.statsToggle.addEventListener('click', onToggleStats);
     this.stepEl = h('div', { class: 'step-info', testid: `step-info-${id}`, hidden: true });
@@ -59,7 +64,7 @@ export class GuestPanel {
         'div',
         { class: 'toolbar' },
         h('div', { class: 'title' }, h('span', { class: 'guest-name' }, guest.name), this.stateEl, this.metaEl),
-        h('div', { class: 'controls' }, this.pauseBtn, this.stepBtn, this.resetBtn, destroyBtn, this.state?.buttons, h('label', { class: 'weight' }, 'CPU share', this.slider, this.weightValue), this.statsToggle),
+        h('div', { class: 'controls' }, this.pauseBtn, this.stepBtn, this.resetBtn, destroyBtn, this.state?.buttons, h('label', { class: 'weight' }, 'CPU share', this.slider, this.weightValue), this.jitLabel, this.statsToggle),
       ),
       this.stepEl,
       this.state?.bar,
@@ -77,6 +82,16 @@ export class GuestPanel {
     this.stepBtn.addEventListener('click', () => void this.act(async () => this.showStep(await controller.step(id))));
     this.resetBtn.addEventListener('click', () => void this.act(() => this.reset()));
     destroyBtn.addEventListener('click', () => void this.act(() => controller.destroy(id)));
+    this.jitBox.addEventListener('change', () => {
+      const on = this.jitBox.checked;
+      void this.act(async () => {
+        try {
+          await controller.setJit(id, on);
+        } finally {
+          this.update();
+        }
+      });
+    });
     this.slider.addEventListener('input', () => {
       const w = WEIGHTS[Number(this.slider.value)] ?? 1;
       this.weightValue.textContent = weightLabel(w);
@@ -142,6 +157,9 @@ export class GuestPanel {
     this.stepBtn.disabled = dead || stopped;
     this.stepBtn.title = dead || stopped ? `Nothing to step: the guest is ${stateLabel(g)}` : 'Pause and execute one instruction';
     this.slider.disabled = dead;
+    this.jitBox.checked = g.jit;
+    this.jitBox.disabled = dead;
+    this.jitLabel.classList.toggle('off', !g.jit);
     this.resetBtn.textContent = dead ? 'Relaunch' : 'Reset';
     this.resetBtn.title = dead ? 'Boot this guest again from its image, on a live host CPU' : 'Power-on reset: reload the image and restart';
     if (g.state === 'running' || g.state === 'waiting') this.stepEl.hidden = true;

@@ -5,7 +5,12 @@
  */
 import type { Controller } from '../controller.js';
 import type { Model, PageGuest, WorkerView } from '../model.js';
-import { formatBytes, h, hex32 } from './dom.js';
+import { formatBytes, formatCount, h, hex32 } from './dom.js';
+
+const JIT_LINE_HELP =
+  'Translation of hot guest code to WebAssembly in this host CPU (all its guests): blocks translated, ' +
+  'pages whose translations a guest\'s own write dropped (self-modifying or reloaded code), milliseconds spent compiling, ' +
+  'and the generated code kept in its cache now (emptied when full).';
 import { stateLabel } from './state-label.js';
 
 /** A stable colour per guest, shared by its band and its legend row. */
@@ -21,6 +26,7 @@ interface Card {
   readonly map: HTMLElement;
   readonly axisEnd: HTMLElement;
   readonly legend: HTMLElement;
+  readonly jit: HTMLElement;
   readonly kill: HTMLButtonElement;
   readonly restart: HTMLButtonElement;
 }
@@ -65,17 +71,19 @@ export class HostView {
     const map = h('div', { class: 'memory-map', testid: `memory-map-${w.index}` });
     const legend = h('div', { class: 'legend' });
     const axisEnd = h('span');
+    const jit = h('div', { class: 'jit-line', testid: `jit-worker-${w.index}`, title: JIT_LINE_HELP });
     const root = h(
       'article',
       { class: 'cpu-card', testid: `worker-${w.index}` },
       h('div', { class: 'cpu-head' }, h('h3', {}, `Host CPU ${w.index}`), status, kill, restart),
       h('div', { class: 'load' }, h('span', { class: 'muted' }, 'load'), h('div', { class: 'load-bar' }, loadBar), load),
+      jit,
       h('div', { class: 'section-title' }, 'WebAssembly memory'),
       map,
       h('div', { class: 'memory-axis' }, h('span', {}, '0x00000000'), axisEnd),
       legend,
     );
-    c = { root, load, loadBar, status, map, axisEnd, legend, kill, restart };
+    c = { root, load, loadBar, status, map, axisEnd, legend, jit, kill, restart };
     this.cards[w.index] = c;
     this.grid.append(root);
     return c;
@@ -97,6 +105,7 @@ export class HostView {
     c.kill.hidden = w.crashed !== undefined;
     if (c.restart.hidden !== (w.crashed === undefined)) c.restart.disabled = false;
     c.restart.hidden = w.crashed === undefined;
+    this.renderJit(c.jit, w);
     const memory = w.stats?.memoryBytes ?? 0;
     c.map.replaceChildren(...this.bands(guests, memory));
     c.axisEnd.textContent = memory ? `${hex32(memory)} (${formatBytes(memory)})` : '';
@@ -116,6 +125,18 @@ export class HostView {
       }),
       h('div', { class: 'legend-row foot muted' }, h('span', {}, 'guest MIPS'), h('span', {}, (w.stats?.guests.reduce((s, g) => s + g.mips, 0) ?? 0).toFixed(1)), h('span', {}, ''), h('span', {}, ''), h('span', {}, '')),
     );
+  }
+
+  /** The worker's JIT: blocks translated, pages invalidated, compile time, code cache; or why it is off. */
+  private renderJit(el: HTMLElement, w: WorkerView): void {
+    const j = w.stats?.jit;
+    let text: string;
+    if (w.crashed || !j) text = 'JIT: –';
+    else if (!j.available) text = 'JIT: not allowed here (Content-Security-Policy): guests are interpreted';
+    else text = `JIT: ${formatCount(j.translations)} translations · ${formatCount(j.invalidations)} invalidations · ${j.compileMs.toFixed(0)} ms compiling · cache ${(j.cacheBytes / 1024).toFixed(0)} KiB`;
+    if (el.textContent !== text) el.textContent = text;
+    el.dataset.available = String(j?.available ?? true);
+    el.classList.toggle('unavailable', j !== undefined && !j.available);
   }
 
   private bands(guests: readonly PageGuest[], memory: number): HTMLElement[] {

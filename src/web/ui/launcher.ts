@@ -15,6 +15,11 @@ export interface LauncherHandlers {
 }
 
 const MiB = 1024 * 1024;
+
+/** What the JIT option and the guest panel's JIT switch do (also in the glossary). */
+export const JIT_HELP =
+  'Translate hot code to WebAssembly: a block of guest code run often is compiled into a Wasm function, which the browser turns into native code. ' +
+  'The guest behaves exactly the same (same traps, same TLB); it runs several times faster. Off: every instruction is interpreted.';
 const RAM_CHOICES = [1, 4, 16, 64, 128, 256];
 
 export class Launcher {
@@ -23,6 +28,7 @@ export class Launcher {
   private readonly weight = h('select', { testid: 'opt-weight' }, ...WEIGHTS.map((w) => h('option', { value: w, selected: w === 1 }, weightLabel(w))));
   private readonly mode = h('select', { testid: 'opt-mode' }, h('option', { value: '' }, 'default'), h('option', { value: 'bare' }, 'bare (M-mode)'), h('option', { value: 'kernel' }, 'kernel (S-mode + SBI)'));
   private readonly deterministic = h('input', { type: 'checkbox', testid: 'opt-deterministic' });
+  private readonly jit = h('input', { type: 'checkbox', testid: 'opt-jit', checked: true });
   private readonly net = h('select', { testid: 'opt-net', title: 'Plug the guest\'s network card into the switch, on this segment (Linux gets 10.0.0.N)' }, h('option', { value: '' }, 'unplugged'), ...SEGMENTS.map((s) => h('option', { value: s }, `segment ${s}`)));
   private readonly bootargs = h('input', { type: 'text', placeholder: 'kernel command line', testid: 'opt-bootargs', spellcheck: 'false' });
 
@@ -61,6 +67,7 @@ export class Launcher {
         opt('Kernel args', this.bootargs),
         opt('Network', this.net),
         h('label', { class: 'option check' }, this.deterministic, h('span', {}, 'deterministic time (mtime from instructions)')),
+        h('label', { class: 'option check', title: JIT_HELP }, this.jit, h('span', {}, 'Translate hot code (JIT)')),
         h('p', { class: 'options-note' }, 'Boot mode and kernel args are for one launch: they go back to the default once used.'),
       ),
       drop,
@@ -81,12 +88,17 @@ export class Launcher {
   }
 
   options(): LaunchOptions {
-    const o: { -readonly [K in keyof LaunchOptions]: LaunchOptions[K] } = { weight: Number(this.weight.value), deterministic: this.deterministic.checked };
+    const o: { -readonly [K in keyof LaunchOptions]: LaunchOptions[K] } = { weight: Number(this.weight.value), deterministic: this.deterministic.checked, jit: this.jit.checked };
     if (this.ram.value) o.ramBytes = Number(this.ram.value);
     if (this.mode.value) o.mode = this.mode.value as BootMode;
     if (this.bootargs.value.trim()) o.bootargs = this.bootargs.value.trim();
     if (this.net.value) o.net = this.net.value;
     return o;
+  }
+
+  /** The JIT option's state (`?jit=off` starts it unchecked). */
+  setJit(on: boolean): void {
+    this.jit.checked = on;
   }
 
   /** Files dropped anywhere on the page launch; the drop zone lights up while dragging. */

@@ -10,6 +10,10 @@ import { PRIV_NAMES, formatBytes, formatCount, h, hex32 } from './dom.js';
 
 const EXIT_ROWS = 12;
 
+const TRANSLATED_HELP =
+  'Share of the instructions of the last second that ran in translated code: hot blocks of guest code compiled to WebAssembly (the JIT). ' +
+  'The rest were interpreted: code run only a few times, instructions that need the hypervisor (CSRs, traps, device accesses), and everything when the JIT is off.';
+
 export class StatsView {
   readonly element: HTMLElement;
   private readonly values = new Map<string, HTMLElement>();
@@ -22,8 +26,10 @@ export class StatsView {
   /** row order: table order (grouped by technique), or the order frozen when "busiest" was pressed */
   private order: number[] | undefined;
   private readonly exitsTitle: HTMLElement;
+  private readonly jitLabel: HTMLElement;
 
   constructor(private readonly guest: PageGuest) {
+    this.jitLabel = h('span', { class: 'jit-label' }, 'translated ');
     const chartEl = h('div', { class: 'chart' });
     this.chart = new MipsChart(chartEl);
     this.exitsBody = h('tbody');
@@ -35,7 +41,7 @@ export class StatsView {
     this.element = h(
       'aside',
       { class: 'stats' },
-      h('div', { class: 'metrics' }, metric('mips', 'guest MIPS', true), metric('instret', 'instructions'), metric('share', 'host CPU share'), metric('priv', 'privilege'), metric('pc', 'PC'), metric('exits', 'VM exits / s'), metric('weight', 'CPU weight')),
+      h('div', { class: 'metrics' }, this.mipsMetric(metric('mips', 'guest MIPS', true)), metric('instret', 'instructions'), metric('share', 'host CPU share'), metric('priv', 'privilege'), metric('pc', 'PC'), metric('exits', 'VM exits / s'), metric('weight', 'CPU weight')),
       h('div', { class: 'section-title' }, 'MIPS, last 2 minutes'),
       chartEl,
       h(
@@ -51,6 +57,14 @@ export class StatsView {
       (this.regionLine = h('div', { class: 'region-line' })),
     );
     this.relaunched();
+  }
+
+  /** The big MIPS metric also carries the share of instructions that ran translated (the JIT). */
+  private mipsMetric(el: HTMLElement): HTMLElement {
+    const v = h('span', { class: 'jit-value', testid: `metric-jit-${this.guest.id}` }, '–');
+    this.values.set('jit', v);
+    el.append(h('div', { class: 'metric-sub', title: TRANSLATED_HELP }, this.jitLabel, v));
+    return el;
   }
 
   /** The guest runs again on another worker: a new region, and the chart starts over. */
@@ -80,6 +94,9 @@ export class StatsView {
     this.set('priv', PRIV_NAMES[s.priv] ?? String(s.priv));
     this.set('pc', hex32(s.pc));
     this.set('weight', `× ${s.weight}`);
+    this.set('jit', `${Math.round(s.translated * 100)} %`);
+    const label = this.guest.jit ? 'translated ' : 'translated (JIT off) ';
+    if (this.jitLabel.textContent !== label) this.jitLabel.textContent = label;
     this.set('exits', s.exitsPerSecond >= 10 ? formatCount(s.exitsPerSecond) : s.exitsPerSecond.toFixed(1));
     this.chart.update(this.guest.history.t, this.guest.history.mips);
     const rates = new Map(s.exits.map((e) => [e.name, e.rate]));

@@ -38,6 +38,8 @@ export interface GuestConfig {
    * driver reads this MAC; a Linux kernel also gets its `ip=` address from it (net/linux-ip.ts).
    */
   readonly net?: { readonly mac: string; readonly port: MessagePort };
+  /** Its hot code translated to WebAssembly (issue 16; default true): Guest.setJit. */
+  readonly jit?: boolean;
 }
 
 /** Why a guest could not be created, with the loader's or the core's own message. */
@@ -108,6 +110,8 @@ export interface GuestStats {
   readonly mips: number;
   /** fraction (0..1) of the worker's wall time spent running this guest over the last second */
   readonly hostShare: number;
+  /** milliseconds of the worker's time spent running it, in all (instructions / hostMs: its speed while it ran) */
+  readonly hostMs: number;
   readonly weight: number;
   readonly exitCode?: number;
   readonly fault?: { readonly cause?: number; readonly pc: number };
@@ -128,6 +132,27 @@ export interface GuestStats {
    * frames the card itself dropped (the guest's receive buffer was too small).
    */
   readonly net?: { readonly linkDrops: number; readonly cardDrops: number };
+  /** its own switch for translated code (Guest.setJit): off, it is interpreted */
+  readonly jit: boolean;
+  /** fraction (0..1) of its instructions over the last second that ran in translated code */
+  readonly translated: number;
+}
+
+/** The worker's JIT (one per core instance, shared by its guests): hv.jitStats() and its compiler's counters. */
+export interface WorkerJitStats {
+  /** runtime compilation works here (false after a Content-Security-Policy refused it: everything is interpreted) */
+  readonly available: boolean;
+  /** blocks translated since the worker started */
+  readonly translations: number;
+  /** pages whose translations a guest's write dropped */
+  readonly invalidations: number;
+  /** times the whole code cache was emptied */
+  readonly flushes: number;
+  /** milliseconds spent building and compiling blocks */
+  readonly compileMs: number;
+  /** bytes of generated WebAssembly in the code cache now, and its limit */
+  readonly cacheBytes: number;
+  readonly cacheLimit: number;
 }
 
 export interface WorkerStats {
@@ -138,13 +163,16 @@ export interface WorkerStats {
   /** the Wasm memory's size in bytes */
   readonly memoryBytes: number;
   readonly guests: readonly GuestStats[];
+  readonly jit: WorkerJitStats;
 }
 
 /** What a worker tells the page, batched: one callback call carries many of these. */
 export type WorkerEvent =
   | { readonly type: 'output'; readonly id: number; readonly bytes: Uint8Array }
   | { readonly type: 'state'; readonly id: number; readonly state: GuestState; readonly exitCode?: number; readonly haltReason?: 'poweroff' | 'panic'; readonly fault?: { readonly cause?: number; readonly pc: number } }
-  | { readonly type: 'stats'; readonly stats: WorkerStats };
+  | { readonly type: 'stats'; readonly stats: WorkerStats }
+  /** a one-line notice for the learner, not an error (e.g. translation is not allowed here) */
+  | { readonly type: 'notice'; readonly key: string; readonly message: string };
 
 export type EventSink = (events: WorkerEvent[]) => void;
 
@@ -176,6 +204,8 @@ export interface MigrationHandoff {
   readonly paused: boolean;
   readonly weight: number;
   readonly instructions: number;
+  /** its own JIT switch, kept on the destination */
+  readonly jit: boolean;
 }
 
 /** What the source tells the page once it has stopped the guest and sent the hand-off. */
@@ -194,9 +224,19 @@ export type MigrationInResult =
   | { readonly ok: true; readonly guest: GuestInfo; /** when it resumed (timeOrigin + now) */ readonly resumedAt: number }
   | { readonly ok: false; readonly error: GuestError };
 
+export interface InitOptions {
+  readonly wasmUrl: string;
+  readonly module?: WebAssembly.Module;
+  readonly memoryLimitBytes?: number;
+}
+
 export interface HostCpuApi {
-  /** Loads the core; call once before anything else. */
-  init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void>;
+  /**
+   * Loads the core; call once before anything else. `module`: the core already compiled by the
+   * page (one compile for every worker; a worker whose Content-Security-Policy forbids compiling
+   * can still instantiate it), else the worker compiles `wasmUrl` itself.
+   */
+  init(options: InitOptions): Promise<void>;
   create(config: GuestConfig): Promise<CreateResult>;
   /** Starts a guest created paused (same as resume). */
   start(id: number): void;
@@ -210,6 +250,8 @@ export interface HostCpuApi {
   /** Console input; returns the bytes accepted. */
   input(id: number, bytes: Uint8Array): number;
   setWeight(id: number, weight: number): void;
+  /** The guest's own switch for translated code (it behaves the same either way; only speed differs). */
+  setJit(id: number, on: boolean): void;
   /** The page has written `bytes` more of this guest's output into its terminal. */
   ack(id: number, bytes: number): void;
   stats(): WorkerStats;
@@ -222,7 +264,7 @@ export interface HostCpuApi {
   /** A copy-on-write fork on this worker, named `name`, paused if the parent is. */
   fork(id: number, name: string): CreateResult;
   /** A new guest from `.mvsnap` bytes; a bad file is refused with kind 'snapshot' and nothing changes. */
-  restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean }): Promise<CreateResult>;
+  restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean; readonly jit?: boolean }): Promise<CreateResult>;
   /** Source, round 0: every non-zero page; dirty tracking starts. The guest keeps running. */
   migrateOutStart(id: number, options: { readonly stopBelow?: number; readonly maxRounds?: number }): MigrationBatch;
   /** Source: what the guest boots from on reset (plain data; a kernel's is megabytes): sent ahead, during the pre-copy, so that the stop-and-copy leaves it out. */

@@ -25,14 +25,17 @@ import {
   type GuestError,
   type GuestInfo,
   type HostCpuApi,
+  type InitOptions,
   type MigrationBatch,
   type MigrationHandoff,
   type MigrationInResult,
   type MigrationStop,
   type Region,
   type StepResult,
+  type WorkerJitStats,
   type WorkerStats,
 } from './api.js';
+import { blockCompilerOf } from '../../core/wasm.js';
 import { WFI, clearUartInput, instructionAt } from './instruction.js';
 import { readTlb, type TlbView } from './tlb.js';
 import { debugRun, machineView, measureExitCosts, readMemory, setExitCost, walk, type DebugRunRequest, type DebugRunResult, type ExitCostReport, type MachineView, type MemoryView, type PageWalk } from './inspect.js';
@@ -53,6 +56,10 @@ const QUANTUM = 50_000;
 const SLICE_MS = 4;
 const STATS_EVERY_MS = 250;
 
+/** The page's notice when this worker may not compile WebAssembly at run time (shown once). */
+export const JIT_UNAVAILABLE_NOTICE =
+  'Translation to WebAssembly is not allowed here (Content-Security-Policy without \'wasm-unsafe-eval\'); guests are interpreted.';
+
 interface Entry {
   readonly id: number;
   readonly sg: ScheduledGuest;
@@ -63,6 +70,8 @@ interface Entry {
   emitted: number;
   /** its card's link to the page's switch, when it is on the network */
   link?: NicLink;
+  /** its own JIT switch (Guest.setJit), as set here */
+  jit: boolean;
 }
 
 /** A guest being migrated here: its RAM filling up, its boot record, a pending hand-off. */
@@ -94,10 +103,23 @@ export class HostCpu implements HostCpuApi {
   private loop: RunLoop | undefined;
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly incoming = new Map<number, Incoming>();
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  /** runtime compilation was refused here: every guest is interpreted */
+  private jitUnavailable = false;
 
-  async init(options: { readonly wasmUrl: string; readonly memoryLimitBytes?: number }): Promise<void> {
+  async init(options: InitOptions): Promise<void> {
     if (this.hv) return;
-    this.hv = await Hypervisor.create({ wasm: options.wasmUrl });
+    // Translation on for the instance; each guest has its own switch (GuestConfig.jit, setJit).
+    this.hv = await Hypervisor.create({ wasm: options.module ?? options.wasmUrl, jit: true });
+    const compiler = blockCompilerOf(this.hv.core);
+    if (compiler) {
+      compiler.onUnavailable = (message) => {
+        // Called once, from inside a guest's run: the core has turned its JIT off and goes on interpreting.
+        this.jitUnavailable = true;
+        console.warn(message);
+        this.outbox.add({ type: 'notice', key: 'jit-unavailable', message: JIT_UNAVAILABLE_NOTICE });
+      };
+    }
     if (options.memoryLimitBytes !== undefined) this.hv.setMemoryLimit(options.memoryLimitBytes);
     this.scheduler = new Scheduler({
       quantum: QUANTUM,
@@ -126,7 +148,13 @@ export class HostCpu implements HostCpuApi {
     });
     const scheduler = this.scheduler;
     this.loop = new RunLoop(() => scheduler.runFor(SLICE_MS), undefined, () => this.outbox.flushIfDue());
-    setInterval(() => this.outbox.add({ type: 'stats', stats: this.stats() }), STATS_EVERY_MS);
+    this.statsTimer = setInterval(() => this.outbox.add({ type: 'stats', stats: this.stats() }), STATS_EVERY_MS);
+  }
+
+  /** Stops the stats timer (tests; a worker just ends). */
+  close(): void {
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
   }
 
   subscribe(sink: EventSink): void {
@@ -165,8 +193,10 @@ export class HostCpu implements HostCpuApi {
       config.net?.port.close();
       return fromError(e);
     }
+    const jit = config.jit ?? true;
+    guest.setJit(jit);
     const sg = this.sched().add(guest, { name: config.name, weight: config.weight ?? 1, paused: config.paused ?? false });
-    const e = this.register(sg);
+    const e = this.register(sg, jit);
     const { id, region } = e;
     if (link) {
       e.link = link;
@@ -192,9 +222,10 @@ export class HostCpu implements HostCpuApi {
     };
   }
 
-  private register(sg: ScheduledGuest): Entry {
+  private register(sg: ScheduledGuest, jit: boolean): Entry {
     const id = this.nextId++;
-    const e: Entry = { id, sg, region: sg.guest.region(), unacked: 0, emitted: 0 };
+    sg.guest.setJit(jit);
+    const e: Entry = { id, sg, region: sg.guest.region(), unacked: 0, emitted: 0, jit };
     this.byId.set(id, e);
     this.bySg.set(sg, e);
     this.loop!.wake();
@@ -274,6 +305,12 @@ export class HostCpu implements HostCpuApi {
     this.sched().setWeight(this.entry(id).sg, weight);
   }
 
+  setJit(id: number, on: boolean): void {
+    const e = this.entry(id);
+    e.sg.guest.setJit(on);
+    e.jit = on;
+  }
+
   ack(id: number, bytes: number): void {
     const e = this.byId.get(id);
     if (!e) return; // acknowledgements may trail a destroy
@@ -290,8 +327,23 @@ export class HostCpu implements HostCpuApi {
       unacked: e.unacked,
       blocked: e.unacked > OUTPUT_WINDOW_BYTES,
       ...(e.link && !e.sg.guest.isDestroyed ? { net: { linkDrops: e.link.dropped, cardDrops: e.link.stats().rxDropped } } : {}),
+      jit: e.jit,
     }));
-    return this.stats_.snapshot(performance.now(), this.loop!.busyMs, hv.core.memory.buffer.byteLength, tracked);
+    return this.stats_.snapshot(performance.now(), this.loop!.busyMs, hv.core.memory.buffer.byteLength, tracked, this.jitStats());
+  }
+
+  /** The instance's translation counters (its guests together). */
+  private jitStats(): WorkerJitStats {
+    const j = this.core().jitStats();
+    return {
+      available: !this.jitUnavailable,
+      translations: j.translations,
+      invalidations: j.invalidations,
+      flushes: j.flushes,
+      compileMs: j.compileMs,
+      cacheBytes: j.cacheBytes,
+      cacheLimit: j.cacheLimit,
+    };
   }
 
   // ---- State: snapshots, forks, restores, live migration (docs/snapshots.md) ----
@@ -310,10 +362,10 @@ export class HostCpu implements HostCpuApi {
       return fromError(e);
     }
     const sg = this.sched().add(child, { name, weight: parent.sg.weight, paused: parent.sg.state === 'paused' });
-    return { ok: true, guest: this.infoOf(this.register(sg), name) };
+    return { ok: true, guest: this.infoOf(this.register(sg, parent.jit), name) };
   }
 
-  async restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean }): Promise<CreateResult> {
+  async restore(request: { readonly bytes: Uint8Array; readonly name: string; readonly weight?: number; readonly paused?: boolean; readonly jit?: boolean }): Promise<CreateResult> {
     let guest: Guest;
     try {
       guest = await this.core().restore(request.bytes);
@@ -321,7 +373,7 @@ export class HostCpu implements HostCpuApi {
       return fromError(e);
     }
     const sg = this.sched().add(guest, { name: request.name, weight: request.weight ?? 1, paused: request.paused ?? false });
-    return { ok: true, guest: this.infoOf(this.register(sg), request.name) };
+    return { ok: true, guest: this.infoOf(this.register(sg, request.jit ?? true), request.name) };
   }
 
   migrateOutStart(id: number, options: { readonly stopBelow?: number; readonly maxRounds?: number }): MigrationBatch {
@@ -356,7 +408,7 @@ export class HostCpu implements HostCpuApi {
     // Everything it printed here leaves now, ahead of the reply: the page waits for `emitted` bytes.
     this.outbox.flushNow();
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-    const handoff: MigrationHandoff = { pages, state, input, paused: wasPaused, weight: e.sg.weight, instructions: e.sg.instructions };
+    const handoff: MigrationHandoff = { pages, state, input, paused: wasPaused, weight: e.sg.weight, instructions: e.sg.instructions, jit: e.jit };
     const stop: MigrationStop = { pages: pages.pages.length, bytes: pages.data.byteLength, wasPaused, emitted: e.emitted, pausedAt };
     port.postMessage(handoff, [pages.pages.buffer, pages.data.buffer, state.buffer, input.buffer]);
     port.close();
@@ -429,7 +481,7 @@ export class HostCpu implements HostCpuApi {
     const sched = this.sched();
     const sg = sched.add(guest, { name, weight: last.weight, paused: true });
     sg.instructions = last.instructions;
-    const e = this.register(sg);
+    const e = this.register(sg, last.jit);
     if (last.input.length > 0) sched.input(sg, last.input);
     if (!last.paused) sched.resume(sg);
     const resumedAt = performance.timeOrigin + performance.now();
