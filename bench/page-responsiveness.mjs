@@ -9,9 +9,11 @@
 // On a busy machine a task's wall time includes the time the OS did not run the page: with
 // --cpu the run is traced and the main thread's own CPU time is printed too (tracing costs a bit).
 //
-//   node bench/page-responsiveness.mjs [--seconds N] [--workers N] [--keys N] [--cpu]
+//   node bench/page-responsiveness.mjs [--seconds N] [--workers N] [--keys N] [--cpu] [--trace FILE [--profile]]
+// --trace FILE keeps the trace (--profile: with the V8 sampling profiler on, which costs the page
+// a lot more): `node bench/trace-tasks.mjs FILE` lists the longest main-thread tasks and what they did.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg, cpus } from 'node:os';
@@ -28,7 +30,14 @@ const opt = (name, dflt) => {
 const SECONDS = opt('seconds', 10);
 const WORKERS = opt('workers', 0);
 const KEYS = opt('keys', 40);
-const CPU = args.includes('--cpu');
+const TRACE = (() => {
+  const i = args.indexOf('--trace');
+  return i >= 0 ? args[i + 1] : undefined;
+})();
+// --trace FILE: trace as --cpu does (and GC, user timing), and keep the file (bench/trace-tasks.mjs reads it)
+const CPU = args.includes('--cpu') || TRACE !== undefined;
+// --profile: with --trace, the V8 sampling profiler too (JS functions by name; it slows the page)
+const PROFILE = args.includes('--profile');
 
 if (!existsSync(`${root}/dist-web/index.html`)) {
   console.error('dist-web/ is missing: run `npm run build:web` first (or `npm run bench:page`)');
@@ -97,7 +106,8 @@ try {
   });
   await page.evaluate((id) => window.minivisor.type(id, 'g'), ids.escape);
   const traceDir = CPU ? mkdtempSync(join(tmpdir(), 'bench-page-')) : undefined;
-  if (traceDir) await browser.startTracing(page, { path: join(traceDir, 'trace.json'), categories: ['toplevel', 'devtools.timeline'] });
+  const traceCategories = ['toplevel', 'devtools.timeline', ...(TRACE ? ['v8', 'blink.user_timing'] : []), ...(PROFILE ? ['disabled-by-default-devtools.timeline', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc'] : [])];
+  if (traceDir) await browser.startTracing(page, { path: join(traceDir, 'trace.json'), categories: traceCategories });
   const written0 = await page.evaluate((id) => window.minivisor.console?.(id)?.written ?? 0, ids.escape);
   const t0 = Date.now();
 
@@ -127,6 +137,7 @@ try {
   if (traceDir) {
     await browser.stopTracing();
     cpuLine = mainThreadCpu(JSON.parse(readFileSync(join(traceDir, 'trace.json'), 'utf8')), wallMs);
+    if (TRACE) copyFileSync(join(traceDir, 'trace.json'), TRACE);
     rmSync(traceDir, { recursive: true, force: true });
   }
   const stats = await page.evaluate(() => window.minivisor.guests().map((g) => ({ ...g, s: window.minivisor.stats(g.id) })));

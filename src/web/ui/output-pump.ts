@@ -19,6 +19,8 @@ export interface PumpTarget {
   readonly queued: number;
   /** hands xterm up to `max` bytes; returns how many */
   pump(max: number): number;
+  /** true while it keeps its output to itself (a console out of sight): the pump drops it until it asks again */
+  readonly parked?: boolean;
 }
 
 /** Output at most this big is "small": written on the next frame, whole. */
@@ -108,6 +110,10 @@ export class OutputPump {
     let budget = this.bulk;
     let bulkLeft = list.filter((t) => t.queued > SMALL_BYTES).length;
     for (const t of list) {
+      if (t.parked) {
+        bulkLeft -= t.queued > SMALL_BYTES ? 1 : 0;
+        continue;
+      }
       if (t.queued <= SMALL_BYTES) {
         t.pump(SMALL_BYTES);
       } else if (bulkFrame) {
