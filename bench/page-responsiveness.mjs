@@ -113,23 +113,26 @@ try {
 
   // Key-to-echo latency, spread over the measuring window.
   const gapMs = Math.max(50, (SECONDS * 1000) / KEYS - 50);
-  const latencies = await page.evaluate(
+  const keyTimes = await page.evaluate(
     async ({ id, keys, gapMs }) => {
       const out = [];
+      const rpc = [];
       const letters = 'abcdefghijklmnopqrstuvwxyz';
       const lastLine = () => window.minivisor.text(id).split('\n').pop() ?? '';
       for (let i = 0; i < keys; i++) {
         const typed = lastLine() + letters[i % 26];
         const t0 = performance.now();
         await window.minivisor.type(id, letters[i % 26]);
+        rpc.push(performance.now() - t0);
         while (!lastLine().endsWith(typed.slice(-Math.min(typed.length, 8)))) await new Promise((r) => setTimeout(r, 0));
         out.push(performance.now() - t0);
         await new Promise((r) => setTimeout(r, gapMs));
       }
-      return out;
+      return { out, rpc };
     },
     { id: ids.echo, keys: KEYS, gapMs },
   );
+  const latencies = keyTimes.out;
   const mon = await page.evaluate(() => window.__bench);
   const wallMs = Date.now() - t0;
   const floodBytes = (await page.evaluate((id) => window.minivisor.console?.(id)?.written ?? 0, ids.escape)) - written0;
@@ -149,6 +152,7 @@ try {
   console.log(`  longest main-thread task : ${mon.longTasks.length ? ms(Math.max(...mon.longTasks)) : 'none over 50 ms'} (${mon.longTasks.length} long tasks)`);
   console.log(`  frame gaps (rAF)         : p99 ${ms(pct(mon.gaps, 99))}, longest ${ms(mon.maxFrameGap)} over ${mon.frames} frames`);
   console.log(`  key → echo in xterm      : median ${ms(pct(latencies, 50))}, p95 ${ms(pct(latencies, 95))}, max ${ms(Math.max(...latencies))} (${latencies.length} keys)`);
+  console.log(`    of which the input call  : median ${ms(pct(keyTimes.rpc, 50))}, p95 ${ms(pct(keyTimes.rpc, 95))} (page → worker, between its slices → reply)`);
   console.log(`  flood lines in escape's terminal (scrollback 5000): ${floodLines}${maxWrite ? `; largest write into xterm ${(maxWrite / 1024).toFixed(0)} KiB; ${(floodBytes / 1024 / (wallMs / 1000)).toFixed(0)} KiB/s written` : ''}`);
   if (cpuLine) console.log(`  main thread CPU (trace)  : ${cpuLine}`);
   for (const g of stats) {
