@@ -91,7 +91,9 @@ export class ConsoleView implements PumpTarget {
     this.term.loadAddon(this.fitAddon);
     this.term.open(element);
     skipEmptySelectionRedraws(this.term);
-    coalesceViewportSyncs(this.term);
+    const syncScrollbar = coalesceViewportSyncs(this.term);
+    // The learner's wheel and scrollbar start from the scrollbar's position: up to date first.
+    if (syncScrollbar) for (const type of ['wheel', 'pointerdown', 'touchstart'] as const) element.addEventListener(type, syncScrollbar, { capture: true, passive: true });
     this.term.onData((data) => {
       this.stick = true; // xterm scrolls to the bottom on input
       handlers.onInput(encoder.encode(data));
@@ -329,17 +331,25 @@ export class ConsoleView implements PumpTarget {
  * scrollbar is synced once per frame too, just before they are drawn: calls made without an
  * argument (the per-line ones, from the buffer's scroll event) are deferred to xterm's next
  * refresh, once, with the position of that moment; calls with an argument (xterm's own queued
- * syncs) go through at once. Private API: if xterm's shape differs, nothing is changed.
+ * syncs) go through at once. A scroll (xterm's scrollLines / scrollToLine, the learner's wheel or
+ * scrollbar) starts from the scrollbar's position, so a deferred sync is done first: otherwise
+ * the scroll would be computed from where the scrollbar was a few hundred lines ago. Returns
+ * that flush. Private API: if xterm's shape differs, nothing is changed.
  */
-function coalesceViewportSyncs(term: Terminal): void {
-  type Viewport = { _sync?: (ydisp?: number) => void };
+function coalesceViewportSyncs(term: Terminal): (() => void) | undefined {
+  type Viewport = { _sync?: (ydisp?: number) => void; scrollLines?: (disp: number) => void; scrollToLine?: (line: number, disableSmoothScroll?: boolean) => void };
   type RenderService = { addRefreshCallback?: (cb: FrameRequestCallback) => number };
   const core = (term as unknown as { _core?: { _viewport?: Viewport; _renderService?: RenderService } })._core;
   const vp = core?._viewport;
   const rs = core?._renderService;
   const original = vp?._sync;
-  if (!vp || typeof original !== 'function' || typeof rs?.addRefreshCallback !== 'function') return;
+  if (!vp || typeof original !== 'function' || typeof rs?.addRefreshCallback !== 'function' || typeof vp.scrollLines !== 'function' || typeof vp.scrollToLine !== 'function') return undefined;
   let queued = false;
+  const flush = () => {
+    if (!queued) return;
+    queued = false;
+    original.call(vp);
+  };
   vp._sync = (...args: [ydisp?: number]) => {
     if (args.length > 0) {
       original.apply(vp, args);
@@ -347,12 +357,20 @@ function coalesceViewportSyncs(term: Terminal): void {
     }
     if (queued) return;
     queued = true;
-    rs.addRefreshCallback!(() => {
-      if (!queued) return;
-      queued = false;
-      original.call(vp);
-    });
+    rs.addRefreshCallback!(flush);
   };
+  // A scroll starts from the scrollbar's position: bring it up to date first.
+  const scrollLines = vp.scrollLines;
+  const scrollToLine = vp.scrollToLine;
+  vp.scrollLines = (disp) => {
+    flush();
+    scrollLines.call(vp, disp);
+  };
+  vp.scrollToLine = (line, disableSmoothScroll) => {
+    flush();
+    scrollToLine.call(vp, line, disableSmoothScroll);
+  };
+  return flush;
 }
 
 /**
