@@ -9,9 +9,11 @@
 // On a busy machine a task's wall time includes the time the OS did not run the page: with
 // --cpu the run is traced and the main thread's own CPU time is printed too (tracing costs a bit).
 //
-//   node bench/page-responsiveness.mjs [--seconds N] [--workers N] [--keys N] [--cpu]
+//   node bench/page-responsiveness.mjs [--seconds N] [--workers N] [--keys N] [--cpu] [--trace FILE [--profile]]
+// --trace FILE keeps the trace (--profile: with the V8 sampling profiler on, which costs the page
+// a lot more): `node bench/trace-tasks.mjs FILE` lists the longest main-thread tasks and what they did.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg, cpus } from 'node:os';
@@ -28,7 +30,14 @@ const opt = (name, dflt) => {
 const SECONDS = opt('seconds', 10);
 const WORKERS = opt('workers', 0);
 const KEYS = opt('keys', 40);
-const CPU = args.includes('--cpu');
+const TRACE = (() => {
+  const i = args.indexOf('--trace');
+  return i >= 0 ? args[i + 1] : undefined;
+})();
+// --trace FILE: trace as --cpu does (and GC, user timing), and keep the file (bench/trace-tasks.mjs reads it)
+const CPU = args.includes('--cpu') || TRACE !== undefined;
+// --profile: with --trace, the V8 sampling profiler too (JS functions by name; it slows the page)
+const PROFILE = args.includes('--profile');
 
 if (!existsSync(`${root}/dist-web/index.html`)) {
   console.error('dist-web/ is missing: run `npm run build:web` first (or `npm run bench:page`)');
@@ -97,29 +106,33 @@ try {
   });
   await page.evaluate((id) => window.minivisor.type(id, 'g'), ids.escape);
   const traceDir = CPU ? mkdtempSync(join(tmpdir(), 'bench-page-')) : undefined;
-  if (traceDir) await browser.startTracing(page, { path: join(traceDir, 'trace.json'), categories: ['toplevel', 'devtools.timeline'] });
+  const traceCategories = ['toplevel', 'devtools.timeline', ...(TRACE ? ['v8', 'blink.user_timing'] : []), ...(PROFILE ? ['disabled-by-default-devtools.timeline', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc'] : [])];
+  if (traceDir) await browser.startTracing(page, { path: join(traceDir, 'trace.json'), categories: traceCategories });
   const written0 = await page.evaluate((id) => window.minivisor.console?.(id)?.written ?? 0, ids.escape);
   const t0 = Date.now();
 
   // Key-to-echo latency, spread over the measuring window.
   const gapMs = Math.max(50, (SECONDS * 1000) / KEYS - 50);
-  const latencies = await page.evaluate(
+  const keyTimes = await page.evaluate(
     async ({ id, keys, gapMs }) => {
       const out = [];
+      const rpc = [];
       const letters = 'abcdefghijklmnopqrstuvwxyz';
       const lastLine = () => window.minivisor.text(id).split('\n').pop() ?? '';
       for (let i = 0; i < keys; i++) {
         const typed = lastLine() + letters[i % 26];
         const t0 = performance.now();
         await window.minivisor.type(id, letters[i % 26]);
+        rpc.push(performance.now() - t0);
         while (!lastLine().endsWith(typed.slice(-Math.min(typed.length, 8)))) await new Promise((r) => setTimeout(r, 0));
         out.push(performance.now() - t0);
         await new Promise((r) => setTimeout(r, gapMs));
       }
-      return out;
+      return { out, rpc };
     },
     { id: ids.echo, keys: KEYS, gapMs },
   );
+  const latencies = keyTimes.out;
   const mon = await page.evaluate(() => window.__bench);
   const wallMs = Date.now() - t0;
   const floodBytes = (await page.evaluate((id) => window.minivisor.console?.(id)?.written ?? 0, ids.escape)) - written0;
@@ -127,6 +140,7 @@ try {
   if (traceDir) {
     await browser.stopTracing();
     cpuLine = mainThreadCpu(JSON.parse(readFileSync(join(traceDir, 'trace.json'), 'utf8')), wallMs);
+    if (TRACE) copyFileSync(join(traceDir, 'trace.json'), TRACE);
     rmSync(traceDir, { recursive: true, force: true });
   }
   const stats = await page.evaluate(() => window.minivisor.guests().map((g) => ({ ...g, s: window.minivisor.stats(g.id) })));
@@ -138,6 +152,7 @@ try {
   console.log(`  longest main-thread task : ${mon.longTasks.length ? ms(Math.max(...mon.longTasks)) : 'none over 50 ms'} (${mon.longTasks.length} long tasks)`);
   console.log(`  frame gaps (rAF)         : p99 ${ms(pct(mon.gaps, 99))}, longest ${ms(mon.maxFrameGap)} over ${mon.frames} frames`);
   console.log(`  key → echo in xterm      : median ${ms(pct(latencies, 50))}, p95 ${ms(pct(latencies, 95))}, max ${ms(Math.max(...latencies))} (${latencies.length} keys)`);
+  console.log(`    of which the input call  : median ${ms(pct(keyTimes.rpc, 50))}, p95 ${ms(pct(keyTimes.rpc, 95))} (page → worker, between its slices → reply)`);
   console.log(`  flood lines in escape's terminal (scrollback 5000): ${floodLines}${maxWrite ? `; largest write into xterm ${(maxWrite / 1024).toFixed(0)} KiB; ${(floodBytes / 1024 / (wallMs / 1000)).toFixed(0)} KiB/s written` : ''}`);
   if (cpuLine) console.log(`  main thread CPU (trace)  : ${cpuLine}`);
   for (const g of stats) {

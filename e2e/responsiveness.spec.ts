@@ -6,7 +6,7 @@
  * figures themselves are `npm run bench:page`'s job.
  */
 import { test, expect } from '@playwright/test';
-import { expectConsole, guestId, openPage } from './helpers.js';
+import { consoleText, expectConsole, guestId, openPage } from './helpers.js';
 
 test('a console flood does not hold up typing in another guest', async ({ page }) => {
   await openPage(page, '?launch=escape,echo,spinner,spinner');
@@ -44,4 +44,35 @@ test('a console flood does not hold up typing in another guest', async ({ page }
   // Backpressure: what waits for xterm stays within the worker's window, and the worker says so.
   expect(flood.queued).toBeLessThanOrEqual(256 * 1024);
   await expect.poll(() => page.evaluate((i) => window.minivisor.stats(i)?.unacked ?? 0, escape)).toBeLessThanOrEqual(256 * 1024);
+});
+
+test('a flood in a tab out of sight is not written into its terminal; shown again, it catches up with a marker for what its scrollback could not hold', async ({ page }) => {
+  await openPage(page, '?launch=escape,echo');
+  const [escape, echo] = [await guestId(page, 'escape'), await guestId(page, 'echo')];
+  await expectConsole(page, escape, 'escape>');
+  await expectConsole(page, echo, '> ');
+  await page.evaluate((i) => window.minivisor.select(i), echo);
+  // (from here on, nothing reads escape's text until it is shown: reading it would make it catch up)
+  const before = await page.evaluate((i) => window.minivisor.console(i).written, escape);
+  await page.evaluate((i) => window.minivisor.type(i, 'g'), escape);
+  // The guest floods on while hidden (its output is accepted), but its terminal is not fed:
+  // what goes beyond the scrollback is dropped before it ever reaches xterm.
+  await expect.poll(() => page.evaluate((i) => window.minivisor.console(i).skipped, escape), { timeout: 20_000 }).toBeGreaterThan(0);
+  const hidden = await page.evaluate((i) => window.minivisor.console(i), escape);
+  expect(hidden.written - before).toBeLessThan(16 * 1024);
+  expect(hidden.queued).toBeLessThanOrEqual(1024 * 1024);
+  // Keys into the tab on screen are echoed meanwhile.
+  await page.evaluate((i) => window.minivisor.type(i, 'hi\r'), echo);
+  await expectConsole(page, echo, 'echo: hi');
+
+  await page.evaluate((i) => window.minivisor.select(i), escape);
+  await expectConsole(page, escape, /… \d+ bytes skipped while hidden/);
+  // After the marker: whole lines of the flood, in order, none missing.
+  await expect
+    .poll(async () => {
+      const after = (await consoleText(page, escape)).split(/… \d+ bytes skipped while hidden[^\n]*\n/).pop()!;
+      const nums = [...after.matchAll(/^flood: line (\d+) of 200000/gm)].map((m) => Number(m[1]));
+      return nums.length > 100 && nums.every((n, k) => k === 0 || n === nums[k - 1]! + 1);
+    })
+    .toBe(true);
 });

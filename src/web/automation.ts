@@ -63,6 +63,8 @@ export interface ConsoleInfo {
   /** the largest single write handed to xterm so far, and the bytes written in all */
   readonly maxWrite: number;
   readonly written: number;
+  /** bytes a hidden console dropped from its parked output (more than its scrollback holds) and not yet marked as skipped */
+  readonly skipped: number;
 }
 
 export interface MinivisorAutomation {
@@ -190,7 +192,7 @@ export function createAutomation(model: Model, controller: Controller, app: App,
       const buf = c.term.buffer.active;
       const screen: string[] = [];
       for (let i = 0; i < c.term.rows; i++) screen.push(buf.getLine(buf.viewportY + i)?.translateToString(true) ?? '');
-      return { cols: c.term.cols, rows: c.term.rows, following: c.following, screen, queued: c.queued, maxWrite: c.maxWrite, written: c.written };
+      return { cols: c.term.cols, rows: c.term.rows, following: c.following, screen, queued: c.queued, maxWrite: c.maxWrite, written: c.written, skipped: c.skipped };
     },
     async save(id) {
       return toBase64(await app.save(id, false));

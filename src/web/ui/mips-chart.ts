@@ -1,6 +1,11 @@
 /**
  * Guest MIPS over time: a small uPlot line chart. It is only redrawn while visible (the stats
  * of background tabs still accumulate in the model and show up when their tab is opened).
+ *
+ * Its width comes from a ResizeObserver, not from reading clientWidth at each update: a stats
+ * update arrives in a message task after the consoles have changed the DOM, and reading a
+ * layout property there forced a synchronous layout of the whole page (several ms, 4 times a
+ * second, under a flood).
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -11,12 +16,28 @@ const chartHeight = (): number => (window.innerHeight <= 820 ? 80 : 120);
 
 export class MipsChart {
   private plot: uPlot | undefined;
+  /** the element's width as last observed (0: hidden, or not laid out yet) */
+  private width = 0;
+  private readonly observer: ResizeObserver | undefined;
+  /** the series of the last update, drawn when the element gets a width */
+  private last: { readonly t: readonly number[]; readonly mips: readonly number[] } | undefined;
 
-  constructor(private readonly element: HTMLElement) {}
+  constructor(private readonly element: HTMLElement) {
+    if (typeof ResizeObserver === 'undefined') return;
+    this.observer = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1]?.contentBoxSize?.[0];
+      const width = Math.floor(box ? box.inlineSize : this.element.clientWidth);
+      const grew = this.width === 0 && width > 0;
+      this.width = width;
+      if (grew && this.last) this.update(this.last.t, this.last.mips);
+    });
+    this.observer.observe(element);
+  }
 
   /** Draws the series; creates the chart on first use, when the element has a width. */
   update(t: readonly number[], mips: readonly number[]): void {
-    const width = this.element.clientWidth;
+    this.last = { t, mips };
+    const width = this.observer ? this.width : this.element.clientWidth;
     if (width === 0) return;
     const height = chartHeight();
     const data: uPlot.AlignedData = [t.slice(), mips.slice()];
@@ -45,6 +66,7 @@ export class MipsChart {
   }
 
   dispose(): void {
+    this.observer?.disconnect();
     this.plot?.destroy();
   }
 }

@@ -4,13 +4,15 @@
  * would block the page for a long task. Here the consoles share a byte budget per frame:
  * consoles with little to write (an echo, a prompt) go first and get all of theirs, consoles with
  * a backlog (a flood) share what is left, and only every BULK_EVERY frames, so that a terminal
- * that scrolls all the time is re-rendered 30 times a second rather than 60. Output that is not
+ * that scrolls all the time is re-rendered 20 times a second rather than 60. Output that is not
  * written yet is not acknowledged, so the worker's backpressure holds a flooding guest back.
  *
  * The budget adapts to the page: a late frame halves the bulk bytes and feeds bulk output more
  * rarely (a scrolling terminal costs a full re-render per fed frame, whatever the bytes); on-time
  * frames win both back slowly. A busy machine therefore gets a slower flood, not a stuck page.
  * A hidden page gets no animation frames; a timer keeps the consoles going there, more slowly.
+ * A console out of sight in a visible page parks its backlog (console-view.ts): the pump skips
+ * it until it asks again.
  */
 
 /** A console with output waiting. */
@@ -19,6 +21,8 @@ export interface PumpTarget {
   readonly queued: number;
   /** hands xterm up to `max` bytes; returns how many */
   pump(max: number): number;
+  /** true while it keeps its output to itself (a console out of sight): the pump drops it until it asks again */
+  readonly parked?: boolean;
 }
 
 /** Output at most this big is "small": written on the next frame, whole. */
@@ -27,8 +31,8 @@ export const SMALL_BYTES = 4096;
 const MIN_BULK = 4 * 1024;
 const MAX_BULK = 64 * 1024;
 const START_BULK = 32 * 1024;
-/** Bulk output is fed every `every` frames, between these bounds. */
-const MIN_EVERY = 2;
+/** Bulk output is fed every `every` frames, between these bounds: a flooding console is redrawn 20 times a second at most (each redraw re-creates all its rows). */
+const MIN_EVERY = 3;
 const MAX_EVERY = 6;
 /** On-time frames in a row that bring the cadence back one step. */
 const RECOVER_FRAMES = 30;
@@ -108,6 +112,10 @@ export class OutputPump {
     let budget = this.bulk;
     let bulkLeft = list.filter((t) => t.queued > SMALL_BYTES).length;
     for (const t of list) {
+      if (t.parked) {
+        bulkLeft -= t.queued > SMALL_BYTES ? 1 : 0;
+        continue;
+      }
       if (t.queued <= SMALL_BYTES) {
         t.pump(SMALL_BYTES);
       } else if (bulkFrame) {

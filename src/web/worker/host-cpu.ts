@@ -147,7 +147,7 @@ export class HostCpu implements HostCpuApi {
       },
     });
     const scheduler = this.scheduler;
-    this.loop = new RunLoop(() => scheduler.runFor(SLICE_MS), undefined, () => this.outbox.flushIfDue());
+    this.loop = new RunLoop((ms = SLICE_MS) => scheduler.runFor(ms), undefined, () => this.outbox.flushIfDue());
     this.statsTimer = setInterval(() => this.outbox.add({ type: 'stats', stats: this.stats() }), STATS_EVERY_MS);
   }
 
@@ -297,7 +297,8 @@ export class HostCpu implements HostCpuApi {
 
   input(id: number, bytes: Uint8Array): number {
     const n = this.sched().input(this.entry(id).sg, bytes);
-    this.loop!.wake();
+    this.outbox.expedite();
+    this.loop!.wake(true);
     return n;
   }
 

@@ -5,7 +5,9 @@
  *
  * The first event after a quiet spell goes out at once (at the end of the current slice, through
  * {@link Outbox.flushIfDue}, or on a zero timer): a key's echo should not wait for a batching
- * timer. Only while events keep coming are they held back to one message per `minGapMs`.
+ * timer. Only while events keep coming are they held back to one message per `minGapMs`,
+ * except after input ({@link Outbox.expedite}): the next check sends whatever waits, so that a
+ * key's echo does not wait for the gap behind a flooding guest's last batch.
  */
 import type { EventSink, WorkerEvent } from './api.js';
 
@@ -15,6 +17,8 @@ export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sink: EventSink | undefined;
   private lastFlush = -Infinity;
+  /** input arrived: the next flushIfDue sends at once, whatever the gap */
+  private urgent = false;
 
   constructor(
     private readonly minGapMs = 16,
@@ -46,9 +50,14 @@ export class Outbox {
     return n;
   }
 
-  /** Sends now if anything waits and the last message is at least `minGapMs` old (the run loop calls it after each slice). */
+  /** Input arrived: what the next slice produces (an echo) goes out at its end, whatever the gap. */
+  expedite(): void {
+    this.urgent = true;
+  }
+
+  /** Sends now if anything waits and the last message is at least `minGapMs` old, or after input (the run loop calls it after each slice). */
   flushIfDue(): void {
-    if (this.pending() && this.now() - this.lastFlush >= this.minGapMs) this.flush();
+    if (this.pending() && (this.urgent || this.now() - this.lastFlush >= this.minGapMs)) this.flush();
   }
 
   /** Sends whatever waits now, whatever the gap (a migrating guest's last output must leave before the hand-over). */
@@ -69,6 +78,7 @@ export class Outbox {
   private flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.urgent = false;
     const sink = this.sink;
     if (!sink) return;
     // Output first: a guest's last words arrive before the state change that says it halted.

@@ -5,6 +5,11 @@
  *
  * The yield uses a MessageChannel rather than setTimeout(0): nested timeouts are clamped to 4 ms,
  * which would halve the guests' share of the CPU.
+ *
+ * A key is answered before the slice goes on: {@link RunLoop.wake} with `interactive` makes the
+ * next slice the shortest one (budget 0: the scheduler runs the guest the key woke, one turn,
+ * and stops), so that its echo leaves with the slice's output (the outbox is told to send it at
+ * once) instead of waiting for the other guests' turns of a whole slice.
  */
 import type { RunReport } from '../../index.js';
 
@@ -12,11 +17,14 @@ export class RunLoop {
   private readonly channel = new MessageChannel();
   private immediatePending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** the next slice is an interactive one (budget 0) */
+  private interactive = false;
   /** Milliseconds spent inside slices since start: the worker's load is its rate. */
   busyMs = 0;
 
   constructor(
-    private readonly slice: () => RunReport,
+    /** runs one slice: the caller's own budget when `budgetMs` is undefined, else that budget */
+    private readonly slice: (budgetMs?: number) => RunReport,
     private readonly now: () => number = () => performance.now(),
     /** Runs after every slice (the outbox sends what the slice produced). */
     private readonly afterSlice: () => void = () => {},
@@ -27,8 +35,12 @@ export class RunLoop {
     };
   }
 
-  /** Something may have become runnable (new guest, input, resume, acknowledged output). */
-  wake(): void {
+  /**
+   * Something may have become runnable (new guest, input, resume, acknowledged output).
+   * `interactive` (input): the next slice is a short one, for the guest the input woke.
+   */
+  wake(interactive = false): void {
+    if (interactive) this.interactive = true;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -44,7 +56,9 @@ export class RunLoop {
 
   private tick(): void {
     const t0 = this.now();
-    const report = this.slice();
+    const interactive = this.interactive;
+    this.interactive = false;
+    const report = interactive ? this.slice(0) : this.slice();
     if (report.ran) this.busyMs += this.now() - t0;
     this.afterSlice();
     if (report.busy) {
