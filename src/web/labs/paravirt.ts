@@ -35,7 +35,7 @@ function runs(c: LabContext): BenchRun[] {
   return ((c.data.runs as BenchRun[] | undefined) ??= []);
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /**
  * Runs "bench" in one guest and waits for its report. minios times itself with mtime, which follows
@@ -131,7 +131,7 @@ export const paravirt: Lab = {
     },
     {
       title: `Print ${LINES} lines in both`,
-      text: `Runs "bench ${LINES}" in both: ${LINES} lines of 60 bytes, one write() each. minios reports the CPU time it took; the page counts the exits between start and report. The guests take turns, three rounds each, and the chart keeps each one's fastest run, since a busy host stretches a run.`,
+      text: `Runs "bench ${LINES}" in both: ${LINES} lines of 60 bytes, one write() each. minios reports the CPU time it took; the page counts the exits between start and report. The guests take turns, five rounds each, and the chart keeps each one's fastest run, since a busy host stretches a run.`,
       action: { label: `Run bench ${LINES} in both`, run: (c) => benchRounds(c, 0) },
       look: () => document.querySelector('.lab-chart'),
       check: { label: 'both reported, and the UART needed over 10× the console exits', test: (c) => {
