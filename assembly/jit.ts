@@ -62,7 +62,14 @@ let guestBlock: u32 = 0;
 /** Control block fields (assembly/guests.ts): the guest's own switch (0 = on), and its count of translated instructions. */
 export const B_JIT_OFF: u32 = 0x238;
 export const B_JIT_INSNS: u32 = 0x270;
-let threshold: u32 = 500;
+/**
+ * Entries into a region before it is translated. High on purpose: a region costs about a
+ * millisecond to build and compile, and V8 runs new code in its baseline tier (about interpreter
+ * speed) until it tiers it up, so only code that keeps running repays it. Linux's boot is mostly
+ * lukewarm code, which at 500 took twice as long as interpreted; loops such as bench.elf's run
+ * translated within milliseconds at any threshold.
+ */
+let threshold: u32 = 30_000;
 let initialised = false;
 
 // Counters (for --stats and the library): f64 so that they never wrap.

@@ -112,7 +112,7 @@ export function checkRamSize(ramBytes: unknown): string | undefined {
 
 /** Translation of hot guest code to WebAssembly (issue 16); see assembly/jit.ts. */
 export interface JitOptions {
-  /** executions of a block before it is translated (default 500) */
+  /** executions of a region entry before it is translated (default 30 000) */
   readonly hot?: number;
   /** most regions kept at once (default 8192) */
   readonly blocks?: number;
@@ -191,7 +191,7 @@ export class Hypervisor {
     const o = jit === true ? {} : jit;
     const compiler = blockCompilerOf(this.core);
     if (compiler) compiler.cacheLimit = o.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    this.core.jitConfigure(o.hot ?? 500, o.blocks ?? 8192);
+    this.core.jitConfigure(o.hot ?? 30_000, o.blocks ?? 8192);
     this.core.jitSetEnabled(1);
   }
 
