@@ -5,9 +5,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { preview } from 'vite';
-import { chromium } from '@playwright/test';
 import { Hypervisor } from '../dist/index.js';
+import { servePage } from './served-page.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -43,12 +42,7 @@ if (!existsSync(`${root}dist-web/index.html`)) {
   console.log('Chromium: dist-web/ missing (npm run build:web); not measured');
   process.exit(0);
 }
-const server = await preview({ root, preview: { port: 4175, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
+const { server, browser } = await servePage(4175);
 const page = await browser.newPage();
 await page.goto(`${server.resolvedUrls.local[0]}?workers=1`);
 await page.evaluate(() => window.minivisor.ready);

@@ -9,6 +9,7 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { launchNetwork } from '../dist/testing/index.js';
 import { ChannelPort } from '../dist/index.js';
+import { servePage } from './served-page.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const image = `${root}guests/bin/linux-rv32imac.Image`;
@@ -134,14 +135,7 @@ if (!existsSync(`${root}dist-web/index.html`)) {
   console.log('the page: dist-web/ missing (npm run build:web); not measured');
   process.exit(0);
 }
-const { preview } = await import('vite');
-const { chromium } = await import('@playwright/test');
-const server = await preview({ root, preview: { port: 4176, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
+const { server, browser } = await servePage(4176);
 try {
   const page = await browser.newPage();
   await page.goto(`${server.resolvedUrls.local[0]}?launch=linux,linux&net=lan&workers=${process.env.PAGE_WORKERS ?? 2}`);

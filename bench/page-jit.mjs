@@ -13,8 +13,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { preview } from 'vite';
-import { chromium } from '@playwright/test';
+import { servePage } from './served-page.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -30,13 +29,7 @@ if (!existsSync(`${root}/dist-web/index.html`)) {
   process.exit(2);
 }
 
-const server = await preview({ root, preview: { port: 4175, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
-const url = server.resolvedUrls.local[0];
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
+const { server, url, browser } = await servePage(4175);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
