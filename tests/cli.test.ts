@@ -341,6 +341,22 @@ describe('minivisor CLI: running guests', () => {
     expect(r.stderr).toMatch(/^Total\s+\d+\s+100\.0\s/m);
   });
 
+  it('--stats prints the JIT\'s line: most of bench runs translated by default, none with --jit off', () => {
+    const bench = fileURLToPath(new URL('../guests/bin/bench.elf', import.meta.url));
+    const on = minivisor(['run', bench, '--stats'], undefined, 120_000);
+    expect(on.status).toBe(0);
+    const m = /^jit: (\d+) regions? translated, (\d+) instructions run translated \((\d+\.\d)%\), .* cache \d+ KiB of 16384 KiB$/m.exec(on.stderr);
+    expect(m, on.stderr.slice(-400)).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![3])).toBeGreaterThan(50);
+    const spin = tempFile('spin4.elf', programElf([rv.spin()]));
+    const off = minivisor(['run', spin, '--stats', '--jit', 'off', '--max-instructions', '100000']);
+    expect(off.status).toBe(124);
+    expect(off.stderr).toContain('jit: off, every instruction interpreted');
+    expect(parseCommandLine(['run', '--net', 'lan', 'a.elf', '--net', 'lan', 'b.elf', '--jit', 'off'])).toMatchObject({ kind: 'run-network', jit: false });
+    expect(parseCommandLine(['run', '--net', 'lan', 'a.elf', '--net', 'lan', 'b.elf'])).toMatchObject({ kind: 'run-network', jit: true });
+  });
+
   it('--stats also reports when a limit stops the guest', () => {
     const spin = tempFile('spin3.elf', programElf([...printText('x'), rv.spin()]));
     const r = minivisor(['run', spin, '--stats', '--max-instructions', '1000']);
