@@ -18,6 +18,8 @@ export interface JitCore {
   readonly table: WebAssembly.Table;
   jitChecked(): number;
   jitCheckRam(kind: number, host: number, size: number): void;
+  /** the first table slot for blocks; the core hands it out again after emptying its cache */
+  jitSlotBase(): number;
 }
 
 // Hart and TLB layout (assembly/hart.ts), and the checked core's access kinds (assembly/checked.ts).
@@ -41,8 +43,7 @@ export interface JitHostStats {
   liveBytes: number;
 }
 
-/** assembly/jit.ts: the first table slot for blocks, and the answer that asks the core to empty its cache. */
-const SLOT_BASE = 16;
+/** assembly/jit.ts: the answer that asks the core to empty its cache. */
 const CACHE_FULL = -2;
 /** Default code cache limit: 16 MiB of generated WebAssembly (Linux's boot to a shell generates about 7.5 MiB in 4,700 regions). */
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
@@ -652,7 +653,7 @@ export class BlockCompiler {
   compile(host: number, pc: number, slot: number): number {
     const core = this.core;
     if (!core || this.unavailable) return -1;
-    if (slot === SLOT_BASE) this.emptied(core);
+    if (slot === core.jitSlotBase()) this.emptied(core);
     const t0 = performance.now();
     const built = buildBlockModule(new Uint8Array(core.memory.buffer), host >>> 0, pc | 0, core.jitChecked() !== 0);
     if (!built) return 0;
@@ -679,9 +680,9 @@ export class BlockCompiler {
     return built.length;
   }
 
-  /** The core emptied its cache (it hands out SLOT_BASE again): let the old functions be collected. */
+  /** The core emptied its cache (it hands out jitSlotBase() again): let the old functions be collected. */
   private emptied(core: JitCore): void {
-    for (let s = SLOT_BASE; s <= this.highSlot && s < core.table.length; s++) core.table.set(s, null);
+    for (let s = core.jitSlotBase(); s <= this.highSlot && s < core.table.length; s++) core.table.set(s, null);
     this.highSlot = 0;
     this.stats.liveBytes = 0;
   }
