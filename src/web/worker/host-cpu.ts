@@ -104,8 +104,6 @@ export class HostCpu implements HostCpuApi {
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly incoming = new Map<number, Incoming>();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
-  /** runtime compilation was refused here: every guest is interpreted */
-  private jitUnavailable = false;
 
   async init(options: InitOptions): Promise<void> {
     if (this.hv) return;
@@ -115,7 +113,6 @@ export class HostCpu implements HostCpuApi {
     if (compiler) {
       compiler.onUnavailable = (message) => {
         // Called once, from inside a guest's run: the core has turned its JIT off and goes on interpreting.
-        this.jitUnavailable = true;
         console.warn(message);
         this.outbox.add({ type: 'notice', key: 'jit-unavailable', message: JIT_UNAVAILABLE_NOTICE });
       };
@@ -193,10 +190,8 @@ export class HostCpu implements HostCpuApi {
       config.net?.port.close();
       return fromError(e);
     }
-    const jit = config.jit ?? true;
-    guest.setJit(jit);
     const sg = this.sched().add(guest, { name: config.name, weight: config.weight ?? 1, paused: config.paused ?? false });
-    const e = this.register(sg, jit);
+    const e = this.register(sg, config.jit ?? true);
     const { id, region } = e;
     if (link) {
       e.link = link;
@@ -337,7 +332,8 @@ export class HostCpu implements HostCpuApi {
   private jitStats(): WorkerJitStats {
     const j = this.core().jitStats();
     return {
-      available: !this.jitUnavailable,
+      // The instance's switch is on from init; the core turns it off only when compiling is refused.
+      available: j.enabled,
       translations: j.translations,
       invalidations: j.invalidations,
       flushes: j.flushes,
