@@ -76,3 +76,20 @@ test('a flood in a tab out of sight is not written into its terminal; shown agai
     })
     .toBe(true);
 });
+
+test('the console path is warmed up out of sight once the page is idle, and leaves nothing behind', async ({ page }) => {
+  await openPage(page, '?launch=echo');
+  const echo = await guestId(page, 'echo');
+  await expectConsole(page, echo, '> ');
+  // The warm-up console drew its frames (a real terminal with rows, fed in bulk) and is gone.
+  await page.waitForFunction(() => performance.getEntriesByName('minivisor:console-warmup').length > 0, undefined, { timeout: 20_000 });
+  const warm = await page.evaluate(() => (performance.getEntriesByName('minivisor:console-warmup')[0] as PerformanceMeasure).detail as { frames: number; lines: number; rows: number });
+  expect(warm.frames).toBeGreaterThanOrEqual(30);
+  expect(warm.lines).toBeGreaterThan(1000);
+  expect(warm.rows).toBeGreaterThan(10);
+  await expect(page.locator('.console-warmup')).toHaveCount(0);
+  // Nothing of it reached a guest's console, and the guest's console still answers.
+  expect(await consoleText(page, echo)).not.toContain('warm-up');
+  await page.evaluate((i) => window.minivisor.type(i, 'hi\r'), echo);
+  await expectConsole(page, echo, 'echo: hi');
+});

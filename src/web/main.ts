@@ -10,6 +10,7 @@ import { Controller } from './controller.js';
 import { Model } from './model.js';
 import { Pool, compileCore, defaultWorkerCount } from './pool.js';
 import { App } from './ui/app.js';
+import { warmUpConsoles } from './ui/console-warmup.js';
 import { installTeaching } from './labs/teaching.js';
 import { readParams } from './url-params.js';
 
@@ -52,5 +53,7 @@ const ready = start().catch((e: unknown) => {
   throw e;
 });
 window.minivisor = createAutomation(model, controller, app, ready);
+// Once started, run the console path out of sight so that the first flood does not stutter (console-warmup.ts).
+void ready.then(() => warmUpConsoles(), () => {});
 // Labs, glossary, docs and the Machine panels (issue 14); window.minivisor.teaching for tests.
 window.minivisor.teaching = installTeaching(document.getElementById('app')!, app, model, controller, ready);
