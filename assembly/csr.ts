@@ -44,6 +44,18 @@ function cycles(): u64 {
   return instretNow() + load<u64>(H_CYCLE_OFFSET);
 }
 
+/** mcycle written by the current instruction: the next one reads v. */
+function setCycles(v: u64): void {
+  store<u64>(H_CYCLE_OFFSET, v - instretNow() - 1);
+}
+
+/** minstret written by the current instruction: the next one reads v; mcycle goes on counting. */
+function writeInstret(v: u64): void {
+  const nextCycle = cycles() + 1;
+  setInstret(v - 1);
+  setCycles(nextCycle);
+}
+
 function csrRead(csr: u32, priv: u32): u32 {
   if ((csr >= 0xc00 && csr <= 0xc1f) || (csr >= 0xc80 && csr <= 0xc9f)) {
     if (!counterAllowed(csr, priv)) {
@@ -170,10 +182,13 @@ function csrWrite(csr: u32, v: u32, priv: u32): bool {
     case 0x344:
       store<u32>(H_MIP, (load<u32>(H_MIP) & ~S_INTERRUPTS) | (v & S_INTERRUPTS));
       return true;
-    case 0xb00: store<u64>(H_CYCLE_OFFSET, ((cycles() & 0xffff_ffff_0000_0000) | <u64>v) - instretNow()); return false;
-    case 0xb80: store<u64>(H_CYCLE_OFFSET, ((cycles() & 0xffff_ffff) | (<u64>v << 32)) - instretNow()); return false;
-    case 0xb02: setInstret((instretNow() & 0xffff_ffff_0000_0000) | <u64>v); return false;
-    case 0xb82: setInstret((instretNow() & 0xffff_ffff) | (<u64>v << 32)); return false;
+    // A write to a counter is done instead of its increment: the next instruction reads the
+    // value written (unprivileged spec, Zicsr). This instruction still retires, so the counter
+    // is set to one less. mcycle is minstret + an offset: a write to one leaves the other alone.
+    case 0xb00: setCycles((cycles() & 0xffff_ffff_0000_0000) | <u64>v); return false;
+    case 0xb80: setCycles((cycles() & 0xffff_ffff) | (<u64>v << 32)); return false;
+    case 0xb02: writeInstret((instretNow() & 0xffff_ffff_0000_0000) | <u64>v); return false;
+    case 0xb82: writeInstret((instretNow() & 0xffff_ffff) | (<u64>v << 32)); return false;
     default:
       if (csr >= 0x3a0 && csr <= 0x3a3) {
         store<u32>(H_PMPCFG + ((csr - 0x3a0) << 2), v);
