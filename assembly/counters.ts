@@ -23,13 +23,6 @@ export function instretNow(): u64 {
   return load<u64>(H_INSTRET) + <u64>(gChunkLen - gChunkLeft);
 }
 
-/** Sets instret (as instretNow() reads it); deterministic mtime, derived from it, runs on. */
-export function setInstret(v: u64): void {
-  const skip = gBlock + B_TIME_SKIP;
-  store<u64>(skip, load<u64>(skip) + instretNow() - v);
-  store<u64>(H_INSTRET, v - <u64>(gChunkLen - gChunkLeft));
-}
-
 @external("env", "hostTicks")
 export declare function hostTicks(): f64;
 

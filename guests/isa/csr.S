@@ -1,6 +1,6 @@
 /* isa-csr - Zicsr: the six CSR instructions and their read/write rules
  * (rs1 = x0 or uimm = 0 means "no write"), mscratch, misa, mhartid, the
- * counters (a write replaces that instruction's increment), and
+ * counters (a write replaces that instruction's increment; mcountinhibit), and
  * illegal-instruction traps for writes to read-only CSRs.
  * Nothing prints a value that differs between emulators (counter values,
  * vendor ids): only relations between them are checked. */
@@ -189,6 +189,45 @@
     sub     a0, s1, s0
     srli    a0, a0, 31
     CHECK   a0, 0, "mtime goes on after minstret is written back"
+
+/* ---- mcountinhibit: CY (bit 0) and IR (bit 2) stop mcycle and minstret ---- */
+    li      t0, 5
+    csrw    mcountinhibit, t0
+    csrr    a0, mcountinhibit
+    andi    a0, a0, 5
+    CHECK   a0, 5, "mcountinhibit.CY/IR writable"
+    csrr    s0, minstret
+    nop
+    nop
+    csrr    s1, minstret
+    sub     a0, s1, s0
+    CHECK   a0, 0, "minstret stopped by mcountinhibit.IR"
+    csrr    s0, mcycle
+    nop
+    nop
+    csrr    s1, mcycle
+    sub     a0, s1, s0
+    CHECK   a0, 0, "mcycle stopped by mcountinhibit.CY"
+    li      t0, 1234
+    csrw    minstret, t0
+    nop
+    csrr    a0, minstret
+    CHECK   a0, 1234, "minstret written while stopped keeps the value"
+    csrw    mcountinhibit, zero
+    csrr    s0, minstret
+    li      a0, 10
+1:  addi    a0, a0, -1
+    bnez    a0, 1b
+    csrr    s1, minstret
+    sltu    a0, s0, s1
+    CHECK   a0, 1, "minstret counts again with IR clear"
+    csrr    s0, mcycle
+    li      a0, 10
+1:  addi    a0, a0, -1
+    bnez    a0, 1b
+    csrr    s1, mcycle
+    sltu    a0, s0, s1
+    CHECK   a0, 1, "mcycle counts again with CY clear"
 
 /* ---- read-only CSRs: reading is fine, writing traps ---- */
     TRY(csrrs a0, mhartid, zero)
