@@ -23,10 +23,6 @@ export function instretNow(): u64 {
   return load<u64>(H_INSTRET) + <u64>(gChunkLen - gChunkLeft);
 }
 
-export function setInstret(v: u64): void {
-  store<u64>(H_INSTRET, v - <u64>(gChunkLen - gChunkLeft));
-}
-
 @external("env", "hostTicks")
 export declare function hostTicks(): f64;
 

@@ -4,12 +4,12 @@
 import {
   H_MCAUSE, H_MCOUNTEREN, H_MCOUNTINHIBIT, H_MEDELEG, H_MENVCFG, H_MENVCFGH, H_MEPC, H_MIDELEG, H_MIE, H_MIP,
   H_MSCRATCH, H_MSTATUS, H_MTVAL, H_MTVEC, H_PMPADDR, H_PMPCFG, H_PRIV, H_SATP, H_SCAUSE, H_SCOUNTEREN,
-  H_SENVCFG, H_SEPC, H_SSCRATCH, H_STVAL, H_STVEC, H_CYCLE_OFFSET, EXC_ILLEGAL,
+  H_SENVCFG, H_SEPC, H_SSCRATCH, H_STVAL, H_STVEC, H_CYCLE_OFFSET, H_INSTRET_OFFSET, EXC_ILLEGAL,
   MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SIE, MSTATUS_SPIE,
   MSTATUS_SPP, MSTATUS_SUM, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, MIP_SSIP, MIP_STIP, MIP_SEIP,
   PRIV_M, PRIV_S, PRIV_U,
 } from "./hart";
-import { instretNow, setInstret, mtimeNow } from "./counters";
+import { instretNow, mtimeNow } from "./counters";
 import { mipValue } from "./trap";
 import { raise } from "./mmu";
 import { contextChanged } from "./tlbcontext";
@@ -40,8 +40,43 @@ function counterAllowed(csr: u32, priv: u32): bool {
   return true;
 }
 
+// mcycle (mcountinhibit.CY, bit 0) and minstret (IR, bit 2): each is H_INSTRET plus its own
+// offset while it counts, or its frozen value while inhibited, so that a write to one of them,
+// or to mcountinhibit, leaves the others and the guest's clock alone. mcycle counts one per
+// instruction, as minstret does.
+const CY: u32 = 0;
+const IR: u32 = 2;
+
+function inhibited(bit: u32): bool {
+  return ((load<u32>(H_MCOUNTINHIBIT) >>> bit) & 1) != 0;
+}
+
+/** The counter as the current instruction reads it (before its own increment). */
+function counter(field: u32, bit: u32): u64 {
+  const v = load<u64>(field);
+  return inhibited(bit) ? v : instretNow() + v;
+}
+
+/** Sets the counter as the current instruction reads it. */
+function setCounter(field: u32, bit: u32, v: u64): void {
+  store<u64>(field, inhibited(bit) ? v : v - instretNow());
+}
+
+/**
+ * A CSR write to the counter: done instead of the current instruction's increment, so the next
+ * instruction reads v (unprivileged spec, Zicsr: "a value written to instret by one instruction
+ * will be the value read by the following instruction").
+ */
+function writeCounter(field: u32, bit: u32, v: u64): void {
+  setCounter(field, bit, inhibited(bit) ? v : v - 1);
+}
+
 function cycles(): u64 {
-  return instretNow() + load<u64>(H_CYCLE_OFFSET);
+  return counter(H_CYCLE_OFFSET, CY);
+}
+
+function instrets(): u64 {
+  return counter(H_INSTRET_OFFSET, IR);
 }
 
 function csrRead(csr: u32, priv: u32): u32 {
@@ -55,7 +90,7 @@ function csrRead(csr: u32, priv: u32): u32 {
     let v: u64 = 0;
     if (n == 0) v = cycles();
     else if (n == 1) v = mtimeNow();
-    else if (n == 2) v = instretNow();
+    else if (n == 2) v = instrets();
     return hi ? <u32>(v >> 32) : <u32>v;
   }
   switch (csr) {
@@ -99,8 +134,8 @@ function csrRead(csr: u32, priv: u32): u32 {
     // machine counters
     case 0xb00: return <u32>cycles();
     case 0xb80: return <u32>(cycles() >> 32);
-    case 0xb02: return <u32>instretNow();
-    case 0xb82: return <u32>(instretNow() >> 32);
+    case 0xb02: return <u32>instrets();
+    case 0xb82: return <u32>(instrets() >> 32);
     default:
       if (csr >= 0x3a0 && csr <= 0x3a3) return load<u32>(H_PMPCFG + ((csr - 0x3a0) << 2));
       if (csr >= 0x3b0 && csr <= 0x3bf) return load<u32>(H_PMPADDR + ((csr - 0x3b0) << 2));
@@ -162,7 +197,15 @@ function csrWrite(csr: u32, v: u32, priv: u32): bool {
     case 0x30a: store<u32>(H_MENVCFG, v & 1); return false;
     case 0x310: return false;
     case 0x31a: return false;
-    case 0x320: store<u32>(H_MCOUNTINHIBIT, v & ~2); return false;
+    case 0x320: {
+      // Stopping or restarting a counter keeps its value.
+      const cy = cycles();
+      const ir = instrets();
+      store<u32>(H_MCOUNTINHIBIT, v & ~2);
+      setCounter(H_CYCLE_OFFSET, CY, cy);
+      setCounter(H_INSTRET_OFFSET, IR, ir);
+      return false;
+    }
     case 0x340: store<u32>(H_MSCRATCH, v); return false;
     case 0x341: store<u32>(H_MEPC, v & ~1); return false;
     case 0x342: store<u32>(H_MCAUSE, v); return false;
@@ -170,10 +213,10 @@ function csrWrite(csr: u32, v: u32, priv: u32): bool {
     case 0x344:
       store<u32>(H_MIP, (load<u32>(H_MIP) & ~S_INTERRUPTS) | (v & S_INTERRUPTS));
       return true;
-    case 0xb00: store<u64>(H_CYCLE_OFFSET, ((cycles() & 0xffff_ffff_0000_0000) | <u64>v) - instretNow()); return false;
-    case 0xb80: store<u64>(H_CYCLE_OFFSET, ((cycles() & 0xffff_ffff) | (<u64>v << 32)) - instretNow()); return false;
-    case 0xb02: setInstret((instretNow() & 0xffff_ffff_0000_0000) | <u64>v); return false;
-    case 0xb82: setInstret((instretNow() & 0xffff_ffff) | (<u64>v << 32)); return false;
+    case 0xb00: writeCounter(H_CYCLE_OFFSET, CY, (cycles() & 0xffff_ffff_0000_0000) | <u64>v); return false;
+    case 0xb80: writeCounter(H_CYCLE_OFFSET, CY, (cycles() & 0xffff_ffff) | (<u64>v << 32)); return false;
+    case 0xb02: writeCounter(H_INSTRET_OFFSET, IR, (instrets() & 0xffff_ffff_0000_0000) | <u64>v); return false;
+    case 0xb82: writeCounter(H_INSTRET_OFFSET, IR, (instrets() & 0xffff_ffff) | (<u64>v << 32)); return false;
     default:
       if (csr >= 0x3a0 && csr <= 0x3a3) {
         store<u32>(H_PMPCFG + ((csr - 0x3a0) << 2), v);

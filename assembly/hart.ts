@@ -35,12 +35,19 @@ export const H_WFI: u32 = 0x0e0;
 export const H_MENVCFG: u32 = 0x0e4;
 export const H_MENVCFGH: u32 = 0x0e8;
 export const H_SENVCFG: u32 = 0x0ec;
-/** Instructions retired since reset (u64), up to the start of the current chunk. */
+/**
+ * Instructions retired since reset (u64), up to the start of the current chunk. The guest's
+ * writes to its counters never change it: deterministic time and the host's figures count on it.
+ */
 export const H_INSTRET: u32 = 0x0f0;
-/** mcycle = instret + this offset (u64), so that a guest write to mcycle sticks. */
+/**
+ * mcycle and minstret (u64 each): the counter minus H_INSTRET while it counts, or its frozen
+ * value while mcountinhibit.CY / .IR stops it (csr.ts).
+ */
 export const H_CYCLE_OFFSET: u32 = 0x0f8;
 export const H_PMPCFG: u32 = 0x100; // 4 x u32
 export const H_PMPADDR: u32 = 0x110; // 16 x u32
+export const H_INSTRET_OFFSET: u32 = 0x150;
 /** Debug triggers (triggers.ts): tselect, then tdata1 (stored XOR 0x2000_0000) and tdata2 of each of the 2 triggers. */
 export const H_TSELECT: u32 = 0x1e0;
 export const H_TDATA1: u32 = 0x1e4; // 2 x u32

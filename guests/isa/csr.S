@@ -1,9 +1,37 @@
 /* isa-csr - Zicsr: the six CSR instructions and their read/write rules
  * (rs1 = x0 or uimm = 0 means "no write"), mscratch, misa, mhartid, the
- * counters, and illegal-instruction traps for writes to read-only CSRs.
+ * counters (a write replaces that instruction's increment; mcountinhibit), and
+ * illegal-instruction traps for writes to read-only CSRs.
  * Nothing prints a value that differs between emulators (counter values,
  * vendor ids): only relations between them are checked. */
 #include "test.h"
+
+/* EXACT_COUNTER flag, csr: flag = 1 if csr moves by exactly one per instruction
+ * (three probes across a nop), else 0.  Clobbers t0-t2. */
+.macro EXACT_COUNTER flag, csr
+    li      \flag, 1
+    li      t1, 3
+.Lprobe\@:
+    csrr    t0, \csr
+    nop
+    csrr    t2, \csr
+    sub     t2, t2, t0
+    addi    t2, t2, -2
+    beqz    t2, .Lexact\@
+    li      \flag, 0
+.Lexact\@:
+    addi    t1, t1, -1
+    bnez    t1, .Lprobe\@
+.endm
+
+/* CHECK_IF_EXACT flag, reg, value, "name": CHECK reg == value where flag is 1;
+ * where it is 0 the value is not portable and the check passes as printed. */
+.macro CHECK_IF_EXACT flag, reg, value, name
+    bnez    \flag, .Lchk\@
+    li      \reg, \value
+.Lchk\@:
+    CHECK   \reg, \value, "\name"
+.endm
 
     TEST_INIT "isa-csr: control and status registers"
 
@@ -117,6 +145,89 @@
      * without -icount QEMU's minstret counts host ticks, not instructions). */
     TRY(csrr a0, minstret; csrw minstret, a0; csrr a0, mcycle; csrw mcycle, a0)
     CHECK_NO_TRAP "minstret/mcycle writable"
+
+/* ---- counter writes (Zicsr): the write is done instead of the increment, "a
+ * value written to instret by one instruction will be the value read by the
+ * following instruction"; a write to one counter leaves the others running.
+ * Values are checked only on a hart whose counter moves by exactly one per
+ * instruction (minivisor, always; not QEMU without -icount, where minstret and
+ * mcycle are host ticks): elsewhere the check passes as it is printed, so every
+ * emulator prints the same lines. */
+    EXACT_COUNTER s2, minstret
+    EXACT_COUNTER s3, mcycle
+    csrwi   minstret, 0
+    csrr    a0, minstret
+    CHECK_IF_EXACT s2, a0, 0, "minstret written: next instruction reads it"
+    li      t0, 0xffffffff
+    csrw    minstret, t0
+    csrw    minstreth, t0       /* no increment here either: 2^64 - 1 */
+    nop                         /* wraps to 0 */
+    csrr    a0, minstret
+    csrr    a1, minstreth
+    CHECK_IF_EXACT s2, a0, 0, "minstret wraps after minstreth write"
+    CHECK_IF_EXACT s2, a1, 0, "minstreth wraps with it"
+    li      t0, 1000
+    csrw    mcycle, t0
+    csrr    a0, mcycle
+    CHECK_IF_EXACT s3, a0, 1000, "mcycle written: next instruction reads it"
+    csrr    s0, mcycle
+    csrwi   minstret, 0         /* moves minstret back: not mcycle */
+    csrr    s1, mcycle
+    sub     a0, s1, s0
+    CHECK_IF_EXACT s3, a0, 2, "minstret write leaves mcycle counting"
+    li      t0, 5000
+    csrr    s0, minstret
+    csrw    mcycle, t0          /* moves mcycle forward: not minstret */
+    csrr    s1, minstret
+    sub     a0, s1, s0
+    CHECK_IF_EXACT s2, a0, 2, "mcycle write leaves minstret counting"
+    li      t0, 0x0200bff8      /* CLINT mtime: never goes back (minivisor's */
+    lw      s0, 0(t0)           /* deterministic clock counts instructions) */
+    csrw    minstret, zero
+    csrw    minstreth, zero
+    lw      s1, 0(t0)
+    sub     a0, s1, s0
+    srli    a0, a0, 31
+    CHECK   a0, 0, "mtime goes on after minstret is written back"
+
+/* ---- mcountinhibit: CY (bit 0) and IR (bit 2) stop mcycle and minstret ---- */
+    li      t0, 5
+    csrw    mcountinhibit, t0
+    csrr    a0, mcountinhibit
+    andi    a0, a0, 5
+    CHECK   a0, 5, "mcountinhibit.CY/IR writable"
+    csrr    s0, minstret
+    nop
+    nop
+    csrr    s1, minstret
+    sub     a0, s1, s0
+    CHECK   a0, 0, "minstret stopped by mcountinhibit.IR"
+    csrr    s0, mcycle
+    nop
+    nop
+    csrr    s1, mcycle
+    sub     a0, s1, s0
+    CHECK   a0, 0, "mcycle stopped by mcountinhibit.CY"
+    li      t0, 1234
+    csrw    minstret, t0
+    nop
+    csrr    a0, minstret
+    CHECK   a0, 1234, "minstret written while stopped keeps the value"
+    csrw    mcountinhibit, zero
+    csrr    s0, minstret
+    li      a0, 10
+1:  addi    a0, a0, -1
+    bnez    a0, 1b
+    csrr    s1, minstret
+    sltu    a0, s0, s1
+    CHECK   a0, 1, "minstret counts again with IR clear"
+    csrr    s0, mcycle
+    li      a0, 10
+1:  addi    a0, a0, -1
+    bnez    a0, 1b
+    csrr    s1, mcycle
+    sltu    a0, s0, s1
+    CHECK   a0, 1, "mcycle counts again with CY clear"
 
 /* ---- read-only CSRs: reading is fine, writing traps ---- */
     TRY(csrrs a0, mhartid, zero)
